@@ -1,0 +1,132 @@
+package httpauth
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/jwtgate/jwtgate/scopes"
+	"github.com/jwtgate/jwtgate/verifier"
+)
+
+// Response is the answer to a request that failed authentication or
+// authorization.
+type Response struct {
+	Status int
+	// Challenge is the WWW-Authenticate value, or "" for none.
+	Challenge string
+	// RetryAfter is the Retry-After value, or "" for none.
+	RetryAfter string
+	// Body is the JSON body: the challenge's error attributes as members.
+	Body []byte
+}
+
+// body is the JSON body of an error response; it mirrors the challenge.
+type body struct {
+	Error       string `json:"error,omitempty"`
+	Description string `json:"error_description,omitempty"`
+	Scope       string `json:"scope,omitempty"`
+}
+
+// ResponseFor maps err, as returned by [Auth.Authenticate] or
+// [Auth.Authorize], to its RFC 6750 response:
+//
+//	no credentials              401  challenge without error code
+//	malformed request           400  error="invalid_request"
+//	token rejected              401  error="invalid_token"
+//	scope missing               403  error="insufficient_scope", scope="..."
+//	keys unavailable            503  no challenge, Retry-After
+//	anything else               500  no challenge
+func (a *Auth) ResponseFor(err error) Response {
+	var (
+		reqErr  *RequestError
+		tokErr  *verifier.Error
+		missing *scopes.MissingError
+	)
+	switch {
+	case IsNoCredentials(err):
+		return a.challenge(http.StatusUnauthorized, body{})
+	case errors.As(err, &reqErr):
+		return a.challenge(http.StatusBadRequest, body{Error: "invalid_request", Description: reqErr.Description})
+	case errors.As(err, &tokErr):
+		return a.challenge(http.StatusUnauthorized, body{Error: "invalid_token", Description: tokErr.Description()})
+	case errors.As(err, &missing):
+		return a.challenge(http.StatusForbidden, body{Error: "insufficient_scope", Scope: missing.Required.String()})
+	case errors.Is(err, verifier.ErrKeysUnavailable):
+		return Response{
+			Status:     http.StatusServiceUnavailable,
+			RetryAfter: a.retryAfter,
+			Body:       marshal(body{Error: "temporarily_unavailable", Description: "signing keys unavailable"}),
+		}
+	default:
+		return Response{Status: http.StatusInternalServerError, Body: marshal(body{Error: "server_error"})}
+	}
+}
+
+func (a *Auth) challenge(status int, b body) Response {
+	var sb strings.Builder
+	sb.WriteString(a.schemes[0])
+	sep := " "
+	attr := func(name, value string) {
+		if value == "" {
+			return
+		}
+		sb.WriteString(sep)
+		sb.WriteString(name)
+		sb.WriteString(`="`)
+		writeQuoted(&sb, value)
+		sb.WriteByte('"')
+		sep = ", "
+	}
+	attr("realm", a.realm)
+	attr("error", b.Error)
+	attr("error_description", b.Description)
+	attr("scope", b.Scope)
+	return Response{Status: status, Challenge: sb.String(), Body: marshal(b)}
+}
+
+// writeQuoted writes v as the content of an HTTP quoted-string (RFC 9110
+// section 5.6.4): backslash and double quote are escaped, control
+// characters dropped.
+func writeQuoted(sb *strings.Builder, v string) {
+	for _, r := range v {
+		switch {
+		case r == '"' || r == '\\':
+			sb.WriteByte('\\')
+			sb.WriteRune(r)
+		case isCTL(r):
+		default:
+			sb.WriteRune(r)
+		}
+	}
+}
+
+func marshal(b body) []byte {
+	out, _ := json.Marshal(b) // cannot fail: three strings
+	return out
+}
+
+// Write sends the response.
+func (resp Response) Write(w http.ResponseWriter) {
+	h := w.Header()
+	if resp.Challenge != "" {
+		h.Set("WWW-Authenticate", resp.Challenge)
+	}
+	if resp.RetryAfter != "" {
+		h.Set("Retry-After", resp.RetryAfter)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(resp.Status)
+	_, _ = w.Write(resp.Body)
+}
+
+func isCTL(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// isTokenChar reports whether r may appear in an HTTP token (RFC 9110
+// section 5.6.2), such as an authentication scheme name.
+func isTokenChar(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' ||
+		strings.ContainsRune("!#$%&'*+-.^_`|~", r)
+}

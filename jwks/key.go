@@ -1,0 +1,288 @@
+package jwks
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+)
+
+// Limits on the keys this package accepts. RSA keys below 2048 bits are
+// breakable or close to it (NIST SP 800-131A); above 8192 bits a single
+// verification costs enough to be a denial-of-service lever.
+const (
+	minRSABits = 2048
+	maxRSABits = 8192
+)
+
+// Key is one verification key: a public key (RSA, ECDSA P-256/P-384/P-521 or
+// Ed25519) or an HMAC secret, with its key ID and the algorithms it may
+// verify. A Key never prints its secret: String and the fmt verbs show only
+// its ID, type and algorithms.
+//
+// Keys are immutable and safe for concurrent use. Build them with
+// [NewPublicKey], [NewSecret], [ParseJWK], [ParseJWKS] or [ParsePEM].
+type Key struct {
+	id     string
+	kind   kind
+	algs   []string // algorithms this key may verify, never empty
+	pub    crypto.PublicKey
+	secret []byte
+	// fingerprint identifies the key material, so that a refreshed key set
+	// can tell an unchanged key from a new one with the same ID.
+	fingerprint [32]byte
+}
+
+// NewPublicKey returns a key that verifies signatures made with the private
+// half of pub, which must be an *rsa.PublicKey of 2048 to 8192 bits, an
+// *ecdsa.PublicKey on P-256, P-384 or P-521, or an ed25519.PublicKey.
+// id is matched against the "kid" header of tokens; see [Static] for how an
+// empty id matches. The key verifies every algorithm of its type (RS* and PS*
+// for RSA, ES256/384/512 by curve, EdDSA and Ed25519 for Ed25519).
+func NewPublicKey(id string, pub crypto.PublicKey) (*Key, error) {
+	return newPublicKey(id, pub, "")
+}
+
+// NewSecret returns an HMAC key for the HS256, HS384 and HS512 algorithms.
+// RFC 7518 section 3.2 requires a secret at least as long as the hash output,
+// so a secret of 32 bytes verifies HS256 only, 48 bytes HS256 and HS384, and
+// 64 bytes or more all three. A shorter secret is refused. The secret is
+// copied.
+func NewSecret(id string, secret []byte) (*Key, error) {
+	return newSecret(id, secret, "")
+}
+
+func newSecret(id string, secret []byte, alg string) (*Key, error) {
+	if len(secret) < 32 {
+		return nil, fmt.Errorf("jwks: HMAC secret%s is %d bytes; HS256 needs at least 32", quoteID(id), len(secret))
+	}
+	k := &Key{id: id, kind: kindHMAC, secret: slices.Clone(secret)}
+	if err := k.restrict(alg); err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	h.Write([]byte("oct\x00"))
+	h.Write(k.secret)
+	h.Sum(k.fingerprint[:0])
+	return k, nil
+}
+
+func newPublicKey(id string, pub crypto.PublicKey, alg string) (*Key, error) {
+	k := &Key{id: id, pub: pub}
+	h := sha256.New()
+	switch p := pub.(type) {
+	case *rsa.PublicKey:
+		if err := checkRSA(p); err != nil {
+			return nil, fmt.Errorf("jwks: key %q: %w", id, err)
+		}
+		k.kind = kindRSA
+		h.Write([]byte("RSA\x00"))
+		h.Write(p.N.Bytes())
+		h.Write(big.NewInt(int64(p.E)).Bytes())
+	case *ecdsa.PublicKey:
+		kd, err := checkEC(p)
+		if err != nil {
+			return nil, fmt.Errorf("jwks: key %q: %w", id, err)
+		}
+		k.kind = kd
+		raw, err := p.Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("jwks: key %q: %w", id, err)
+		}
+		h.Write([]byte("EC\x00"))
+		h.Write(raw)
+	case ed25519.PublicKey:
+		if len(p) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("jwks: key %q: Ed25519 public key is %d bytes, want %d", id, len(p), ed25519.PublicKeySize)
+		}
+		k.kind = kindEd25519
+		k.pub = slices.Clone(p)
+		h.Write([]byte("OKP\x00"))
+		h.Write(p)
+	case nil:
+		return nil, fmt.Errorf("jwks: key %q: no public key given", id)
+	default:
+		return nil, fmt.Errorf("jwks: key %q: unsupported public key type %T", id, pub)
+	}
+	h.Sum(k.fingerprint[:0])
+	if err := k.restrict(alg); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// restrict sets the algorithms the key may verify: alg alone if given (it
+// must suit the key), otherwise every algorithm of the key's type.
+func (k *Key) restrict(alg string) error {
+	k.algs = algorithmsFor(k.kind, len(k.secret))
+	if alg == "" {
+		return nil
+	}
+	if !slices.Contains(k.algs, alg) {
+		if _, known := lookupAlgorithm(alg); !known {
+			return fmt.Errorf("jwks: key %q: unsupported algorithm %q", k.id, alg)
+		}
+		return fmt.Errorf("jwks: key %q: algorithm %s does not suit a %s", k.id, alg, k.describe())
+	}
+	k.algs = []string{alg}
+	return nil
+}
+
+func checkRSA(p *rsa.PublicKey) error {
+	if p.N == nil || p.N.Sign() <= 0 {
+		return errors.New("RSA modulus missing")
+	}
+	bits := p.N.BitLen()
+	if bits < minRSABits {
+		return fmt.Errorf("RSA key is %d bits; at least %d are required", bits, minRSABits)
+	}
+	if bits > maxRSABits {
+		return fmt.Errorf("RSA key is %d bits; at most %d are accepted", bits, maxRSABits)
+	}
+	if p.N.Bit(0) == 0 {
+		return errors.New("RSA modulus is even")
+	}
+	if p.E < 3 || p.E%2 == 0 {
+		return fmt.Errorf("RSA public exponent %d is not an odd number of at least 3", p.E)
+	}
+	if hasROCAFingerprint(p.N) {
+		return errors.New("RSA key has the ROCA fingerprint (CVE-2017-15361) and must be replaced")
+	}
+	return nil
+}
+
+func checkEC(p *ecdsa.PublicKey) (kind, error) {
+	if p.Curve == nil || p.X == nil || p.Y == nil {
+		return 0, errors.New("incomplete EC public key")
+	}
+	var kd kind
+	switch p.Curve {
+	case elliptic.P256():
+		kd = kindP256
+	case elliptic.P384():
+		kd = kindP384
+	case elliptic.P521():
+		kd = kindP521
+	default:
+		return 0, fmt.Errorf("unsupported EC curve %s", p.Curve.Params().Name)
+	}
+	// Re-parse the point: this rejects points off the curve and the point at
+	// infinity, which crypto/ecdsa would otherwise only catch at verify time.
+	size := (p.Curve.Params().BitSize + 7) / 8
+	if p.X.Sign() < 0 || p.Y.Sign() < 0 || p.X.BitLen() > 8*size || p.Y.BitLen() > 8*size {
+		return 0, errors.New("EC point coordinates out of range")
+	}
+	raw := make([]byte, 1+2*size)
+	raw[0] = 4
+	p.X.FillBytes(raw[1 : 1+size])
+	p.Y.FillBytes(raw[1+size:])
+	if _, err := ecdsa.ParseUncompressedPublicKey(p.Curve, raw); err != nil {
+		return 0, errors.New("EC point is not on the curve")
+	}
+	return kd, nil
+}
+
+// ID returns the key ID, matched against the "kid" header of tokens.
+func (k *Key) ID() string { return k.id }
+
+// Algorithms returns the JWS algorithms this key may verify. The caller owns
+// the returned slice.
+func (k *Key) Algorithms() []string { return slices.Clone(k.algs) }
+
+// Supports reports whether the key may verify signatures made with alg: the
+// algorithm must belong to the key's type (an HMAC algorithm only with a
+// secret, ES256 only with a P-256 key, ...) and, if the key names an
+// algorithm of its own, be that one.
+func (k *Key) Supports(alg string) bool { return slices.Contains(k.algs, alg) }
+
+// Type returns the JWK key type: "RSA", "EC", "OKP" or "oct".
+func (k *Key) Type() string {
+	switch k.kind {
+	case kindRSA:
+		return "RSA"
+	case kindP256, kindP384, kindP521:
+		return "EC"
+	case kindEd25519:
+		return "OKP"
+	default:
+		return "oct"
+	}
+}
+
+// IsSymmetric reports whether the key is an HMAC secret.
+func (k *Key) IsSymmetric() bool { return k.kind == kindHMAC }
+
+// Public returns the public key: an *rsa.PublicKey, *ecdsa.PublicKey or
+// ed25519.PublicKey. It returns nil for an HMAC secret, whose bytes never
+// leave the package.
+func (k *Key) Public() crypto.PublicKey {
+	if k.kind == kindHMAC {
+		return nil
+	}
+	return k.pub
+}
+
+// Verify checks that sig is a valid alg signature of signed under the key.
+// It returns nil on success, an error wrapping [ErrSignature] when the
+// signature does not match, and another error when the key may not be used
+// with alg. For ECDSA the signature must be the fixed-width R || S form of
+// RFC 7518 section 3.4.
+func (k *Key) Verify(alg string, signed, sig []byte) error {
+	if !k.Supports(alg) {
+		return fmt.Errorf("%w: %s with a %s", errAlgorithmMismatch, alg, k.describe())
+	}
+	a, _ := lookupAlgorithm(alg)
+	if !k.verifySignature(a, signed, sig) {
+		return ErrSignature
+	}
+	return nil
+}
+
+// sameMaterial reports whether k and other are the same key: same ID, same
+// key material and same algorithms.
+func (k *Key) sameMaterial(other *Key) bool {
+	return k.id == other.id && k.fingerprint == other.fingerprint && slices.Equal(k.algs, other.algs)
+}
+
+// quoteID returns " \"id\"" for naming a key in a message, or "" for a key
+// without ID.
+func quoteID(id string) string {
+	if id == "" {
+		return ""
+	}
+	return fmt.Sprintf(" %q", id)
+}
+
+func (k *Key) describe() string {
+	switch k.kind {
+	case kindRSA:
+		return fmt.Sprintf("%d-bit RSA key", k.pub.(*rsa.PublicKey).N.BitLen())
+	case kindP256:
+		return "P-256 EC key"
+	case kindP384:
+		return "P-384 EC key"
+	case kindP521:
+		return "P-521 EC key"
+	case kindEd25519:
+		return "Ed25519 key"
+	default:
+		return fmt.Sprintf("%d-byte HMAC secret", len(k.secret))
+	}
+}
+
+// String describes the key without its material, for logs and errors.
+func (k *Key) String() string {
+	return fmt.Sprintf("%s %q %v", k.describe(), k.id, k.algs)
+}
+
+// Format makes every fmt verb print [Key.String], so that %v, %+v and %#v
+// never print key material.
+func (k *Key) Format(f fmt.State, _ rune) {
+	_, _ = f.Write([]byte(k.String()))
+}

@@ -1,0 +1,44 @@
+package jwks
+
+import (
+	"context"
+	"errors"
+)
+
+// Query describes the token a key is wanted for. The verifier fills it from
+// the token's protected header and claims after checking the algorithm
+// against its allowlist and the issuer against its list of trusted issuers.
+type Query struct {
+	// Issuer is the token's "iss" claim ("" if absent).
+	Issuer string
+	// KeyID is the token's "kid" header ("" if absent).
+	KeyID string
+	// Algorithm is the token's "alg" header, always a supported algorithm.
+	Algorithm string
+}
+
+// Source finds the keys that may have signed a token. The verifier calls
+// Keys for every token it has not verified before, so implementations must be
+// fast and safe for concurrent use.
+//
+// Keys returns the candidate keys for q: when q.KeyID is set, the keys with
+// that ID (or, where a source documents it, keys with no ID); otherwise every
+// key that supports q.Algorithm. It returns an error wrapping
+// [ErrKeyNotFound] when there is none, and one wrapping [ErrUnavailable] when
+// the keys cannot be obtained at all (for example, the first fetch failed and
+// nothing is cached). The returned slice belongs to the source and must not
+// be modified.
+//
+// A Source must not check the token itself: the verifier checks that each
+// candidate supports the algorithm, verifies the signature, and never uses a
+// key named by the token's "jku", "x5u", "jwk" or "x5c" headers.
+type Source interface {
+	Keys(ctx context.Context, q Query) ([]*Key, error)
+}
+
+// ErrKeyNotFound reports that a source holds no key matching a query.
+var ErrKeyNotFound = errors.New("jwks: no matching key")
+
+// ErrUnavailable reports that a source cannot provide keys at all, for
+// example because its key set could not be fetched and none is cached.
+var ErrUnavailable = errors.New("jwks: keys unavailable")

@@ -1,0 +1,171 @@
+package verifier
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/jwtgate/jwtgate/scopes"
+)
+
+// Claims are the verified claims of an access token. The registered claims
+// are decoded once into fields; [Claims.Decode] reads any other claim into a
+// struct of the caller's. Claims are immutable and safe for concurrent use:
+// the same value may be handed to several requests that carry the same token.
+type Claims struct {
+	issuer    string
+	subject   string
+	audience  []string
+	expiresAt time.Time
+	issuedAt  time.Time
+	notBefore time.Time
+	id        string
+	clientID  string
+	azp       string
+	scopes    scopes.Set
+
+	algorithm string
+	keyID     string
+	typ       string
+
+	raw []byte // the claims JSON, for Decode
+}
+
+// Issuer returns the "iss" claim.
+func (c *Claims) Issuer() string { return c.issuer }
+
+// Subject returns the "sub" claim: the user, or for client-credentials tokens
+// usually the client.
+func (c *Claims) Subject() string { return c.subject }
+
+// Audience returns the "aud" claim as a list, whether the token held one
+// string or an array. The caller owns the returned slice.
+func (c *Claims) Audience() []string { return slices.Clone(c.audience) }
+
+// ExpiresAt returns the "exp" claim. Verified tokens always have one.
+func (c *Claims) ExpiresAt() time.Time { return c.expiresAt }
+
+// IssuedAt returns the "iat" claim, or the zero time if absent.
+func (c *Claims) IssuedAt() time.Time { return c.issuedAt }
+
+// NotBefore returns the "nbf" claim, or the zero time if absent.
+func (c *Claims) NotBefore() time.Time { return c.notBefore }
+
+// ID returns the "jti" claim, the token's unique identifier.
+func (c *Claims) ID() string { return c.id }
+
+// ClientID returns the OAuth 2.0 client the token was issued to: the
+// "client_id" claim (RFC 9068), or else the "azp" claim used by OpenID
+// Connect issuers.
+func (c *Claims) ClientID() string {
+	if c.clientID != "" {
+		return c.clientID
+	}
+	return c.azp
+}
+
+// Scopes returns the scopes granted by the token: the union of the "scope"
+// claim (a space-delimited string) and the "scp" claim (an array of strings
+// or a string).
+func (c *Claims) Scopes() scopes.Set { return c.scopes }
+
+// Algorithm returns the "alg" header the token was signed with.
+func (c *Claims) Algorithm() string { return c.algorithm }
+
+// KeyID returns the token's "kid" header, or "" if absent.
+func (c *Claims) KeyID() string { return c.keyID }
+
+// Type returns the token's "typ" header, such as "at+jwt", or "" if absent.
+func (c *Claims) Type() string { return c.typ }
+
+// Decode unmarshals the claims set into v with encoding/json, for claims
+// that have no accessor:
+//
+//	var extra struct {
+//		TenantID string `json:"tenant_id"`
+//	}
+//	err := claims.Decode(&extra)
+func (c *Claims) Decode(v any) error {
+	if err := json.Unmarshal(c.raw, v); err != nil {
+		return fmt.Errorf("verifier: decoding claims: %w", err)
+	}
+	return nil
+}
+
+type claimsKey struct{}
+
+// NewContext returns a copy of ctx that carries claims.
+func NewContext(ctx context.Context, claims *Claims) context.Context {
+	return context.WithValue(ctx, claimsKey{}, claims)
+}
+
+// FromContext returns the claims stored in ctx by [NewContext], and whether
+// there were any.
+func FromContext(ctx context.Context) (*Claims, bool) {
+	c, ok := ctx.Value(claimsKey{}).(*Claims)
+	return c, ok && c != nil
+}
+
+// NumericDate bounds: RFC 7519 dates are seconds since 1970; anything before
+// that or after the year 9999 is not a date an issuer meant.
+const maxNumericDate = 253402300799 // 9999-12-31T23:59:59Z
+
+var errDateRange = errors.New("date out of range")
+
+// parseClaims reads the claims set in payload into c.
+func (c *Claims) parse(payload []byte) error {
+	c.raw = payload
+	var scopeValues []string
+	r := jsonReader{data: payload}
+	err := r.object(func(name []byte) error {
+		var err error
+		switch string(name) {
+		case "iss":
+			c.issuer, err = r.str("iss")
+		case "sub":
+			c.subject, err = r.str("sub")
+		case "aud":
+			err = r.strings("aud", func(s string) { c.audience = append(c.audience, s) })
+		case "exp":
+			c.expiresAt, err = r.date("exp")
+		case "nbf":
+			c.notBefore, err = r.date("nbf")
+		case "iat":
+			c.issuedAt, err = r.date("iat")
+		case "jti":
+			c.id, err = r.str("jti")
+		case "client_id":
+			c.clientID, err = r.str("client_id")
+		case "azp":
+			c.azp, err = r.str("azp")
+		case "scope", "scp":
+			err = r.strings(string(name), func(s string) { scopeValues = append(scopeValues, s) })
+		default:
+			err = r.skip()
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	c.scopes = scopes.FromList(scopeValues...)
+	return nil
+}
+
+// date reads a NumericDate: seconds since the epoch, possibly fractional.
+func (r *jsonReader) date(member string) (time.Time, error) {
+	start := r.pos
+	f, err := r.number(member)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if f < 0 || f > maxNumericDate {
+		return time.Time{}, &jsonError{err: errDateRange, offset: start, member: member}
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)), nil
+}

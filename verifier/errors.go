@@ -1,0 +1,91 @@
+package verifier
+
+import (
+	"errors"
+)
+
+// ErrInvalidToken is matched by every error that rejects a token:
+// errors.Is(err, verifier.ErrInvalidToken) reports whether the token itself
+// was at fault (an HTTP adapter answers 401). Each rejection also matches
+// exactly one reason sentinel below, and is an [*Error].
+var ErrInvalidToken = errors.New("verifier: invalid token")
+
+// ErrKeysUnavailable reports that no key could be obtained to check the token,
+// for example because the issuer's key set could not be fetched and none is
+// cached. It does not match [ErrInvalidToken]: the token may be fine, and an
+// HTTP adapter answers 503 so that the client retries.
+var ErrKeysUnavailable = errors.New("verifier: signing keys unavailable")
+
+// reason is the type of the reason sentinels. desc is the short text used in
+// messages and in the error_description of an HTTP response.
+type reason struct{ desc string }
+
+func (r *reason) Error() string { return "verifier: " + r.desc }
+
+// The reasons a token is rejected. Each [*Error] matches exactly one.
+var (
+	// ErrMalformed: not a compact JWS of three base64url parts with a JSON
+	// header and a JSON claims object, over the size limit, a member of the
+	// wrong type, or a duplicate member name.
+	ErrMalformed error = &reason{"malformed token"}
+	// ErrAlgorithm: "alg" is "none", not in the allowlist, or not one the
+	// matching key may be used with (such as HS256 with an RSA key).
+	ErrAlgorithm error = &reason{"algorithm not allowed"}
+	// ErrUnsupportedHeader: the header lists extensions in "crit" or
+	// asks for an unencoded payload ("b64": false).
+	ErrUnsupportedHeader error = &reason{"unsupported token header"}
+	// ErrUnknownKey: no key matches the token's "kid" (and issuer).
+	ErrUnknownKey error = &reason{"unknown signing key"}
+	// ErrSignature: the signature does not verify.
+	ErrSignature error = &reason{"invalid signature"}
+	// ErrMissingClaim: a required claim, such as "exp", is absent.
+	ErrMissingClaim error = &reason{"required claim missing"}
+	// ErrExpired: "exp" has passed, beyond the leeway.
+	ErrExpired error = &reason{"token expired"}
+	// ErrNotYetValid: "nbf" or "iat" is in the future, beyond the leeway.
+	ErrNotYetValid error = &reason{"token not yet valid"}
+	// ErrIssuer: "iss" is absent or not a trusted issuer.
+	ErrIssuer error = &reason{"issuer not accepted"}
+	// ErrAudience: "aud" is absent or names none of the accepted audiences.
+	ErrAudience error = &reason{"audience not accepted"}
+)
+
+// Error is the error Verify returns for a rejected token. It matches
+// [ErrInvalidToken] and its Reason with errors.Is, and unwraps to its cause.
+// Its message never contains the token, a signature or key material.
+type Error struct {
+	// Reason is one of the reason sentinels, such as [ErrExpired].
+	Reason error
+	// Err is the underlying cause, if any, for logs.
+	Err error
+}
+
+// Error returns "verifier: <reason>" followed by the cause, if any.
+func (e *Error) Error() string {
+	msg := e.Reason.Error()
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Description returns the reason in a few words, such as "token expired",
+// suitable for the error_description of an RFC 6750 response.
+func (e *Error) Description() string {
+	if r, ok := e.Reason.(*reason); ok {
+		return r.desc
+	}
+	return "invalid token"
+}
+
+// Is reports whether target is [ErrInvalidToken] or e's reason.
+func (e *Error) Is(target error) bool {
+	return target == ErrInvalidToken || target == e.Reason
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+func reject(why error, cause error) *Error {
+	return &Error{Reason: why, Err: cause}
+}

@@ -1,0 +1,496 @@
+package verifier
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// This file holds a small, strict JSON reader for the two objects in a token:
+// the protected header and the claims set. Decoding them with encoding/json
+// would cost a map or reflection per token and would silently keep the last
+// of two members with the same name; RFC 7515 section 5.2 and RFC 7519
+// section 4 let a parser either reject duplicates or keep the last, and we
+// reject them, so that no two readers of the same token can disagree about
+// its claims. The reader also rejects invalid UTF-8, lone surrogates,
+// nesting deeper than maxDepth and anything after the top-level object.
+
+const maxDepth = 32
+
+var (
+	errJSONSyntax    = errors.New("invalid JSON")
+	errJSONNotObject = errors.New("not a JSON object")
+	errJSONDuplicate = errors.New("duplicate member name")
+	errJSONDepth     = errors.New("JSON nested too deeply")
+	errJSONType      = errors.New("member has the wrong type")
+)
+
+// jsonError carries the byte offset where reading failed, never the bytes
+// themselves, so that no part of a token reaches an error message.
+type jsonError struct {
+	err    error
+	offset int
+	member string // the member being read, when it is one we know
+}
+
+func (e *jsonError) Error() string {
+	msg := e.err.Error()
+	if e.member != "" {
+		msg = strconv.Quote(e.member) + ": " + msg
+	}
+	return msg + " at offset " + strconv.Itoa(e.offset)
+}
+
+func (e *jsonError) Unwrap() error { return e.err }
+
+type jsonReader struct {
+	data []byte
+	pos  int
+	// seen holds the member names of the object being read, for the
+	// duplicate check; names with escapes are stored unescaped. Past
+	// len(seenBuf) names, seenMap takes over so that an object with
+	// thousands of members costs linear, not quadratic, time.
+	seen    [][]byte
+	seenBuf [16][]byte
+	seenMap map[string]struct{}
+}
+
+// addName records a member name and reports false if it was seen before.
+func (r *jsonReader) addName(name []byte) bool {
+	if r.seenMap != nil {
+		if _, dup := r.seenMap[string(name)]; dup {
+			return false
+		}
+		r.seenMap[string(name)] = struct{}{}
+		return true
+	}
+	for _, s := range r.seen {
+		if string(s) == string(name) {
+			return false
+		}
+	}
+	if len(r.seen) < len(r.seenBuf) {
+		r.seen = append(r.seen, name)
+		return true
+	}
+	r.seenMap = make(map[string]struct{}, 2*len(r.seen))
+	for _, s := range r.seen {
+		r.seenMap[string(s)] = struct{}{}
+	}
+	r.seenMap[string(name)] = struct{}{}
+	return true
+}
+
+func (r *jsonReader) fail(err error) error {
+	return &jsonError{err: err, offset: r.pos}
+}
+
+func (r *jsonReader) skipSpace() {
+	for r.pos < len(r.data) {
+		switch r.data[r.pos] {
+		case ' ', '\t', '\n', '\r':
+			r.pos++
+		default:
+			return
+		}
+	}
+}
+
+// object reads the top-level object of r.data, calling member for each
+// member with its unescaped name. member must consume the value, with one of
+// the value methods, and may return an error to stop.
+func (r *jsonReader) object(member func(name []byte) error) error {
+	r.seen, r.seenMap = r.seenBuf[:0], nil
+	r.skipSpace()
+	if r.pos >= len(r.data) || r.data[r.pos] != '{' {
+		return r.fail(errJSONNotObject)
+	}
+	r.pos++
+	r.skipSpace()
+	if r.pos < len(r.data) && r.data[r.pos] == '}' {
+		r.pos++
+		return r.end()
+	}
+	for {
+		r.skipSpace()
+		name, err := r.stringBytes()
+		if err != nil {
+			return err
+		}
+		if !r.addName(name) {
+			return r.fail(errJSONDuplicate)
+		}
+		r.skipSpace()
+		if r.pos >= len(r.data) || r.data[r.pos] != ':' {
+			return r.fail(errJSONSyntax)
+		}
+		r.pos++
+		r.skipSpace()
+		if err := member(name); err != nil {
+			return err
+		}
+		r.skipSpace()
+		if r.pos >= len(r.data) {
+			return r.fail(errJSONSyntax)
+		}
+		switch r.data[r.pos] {
+		case ',':
+			r.pos++
+		case '}':
+			r.pos++
+			return r.end()
+		default:
+			return r.fail(errJSONSyntax)
+		}
+	}
+}
+
+func (r *jsonReader) end() error {
+	r.skipSpace()
+	if r.pos != len(r.data) {
+		return r.fail(errJSONSyntax)
+	}
+	return nil
+}
+
+// typeError reports a known member whose value has the wrong type.
+func (r *jsonReader) typeError(member string) error {
+	return &jsonError{err: errJSONType, offset: r.pos, member: member}
+}
+
+func (r *jsonReader) peek() byte {
+	if r.pos < len(r.data) {
+		return r.data[r.pos]
+	}
+	return 0
+}
+
+// str reads a string value for the named member.
+func (r *jsonReader) str(member string) (string, error) {
+	if r.peek() != '"' {
+		return "", r.typeError(member)
+	}
+	b, err := r.stringBytes()
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// stringBytes reads a string and returns its unescaped content. Without
+// escapes the result aliases r.data; otherwise it is a new slice.
+func (r *jsonReader) stringBytes() ([]byte, error) {
+	if r.peek() != '"' {
+		return nil, r.fail(errJSONSyntax)
+	}
+	r.pos++
+	start := r.pos
+	for r.pos < len(r.data) {
+		c := r.data[r.pos]
+		switch {
+		case c == '"':
+			s := r.data[start:r.pos]
+			r.pos++
+			return s, nil
+		case c == '\\':
+			return r.escapedString(start)
+		case c < 0x20:
+			return nil, r.fail(errJSONSyntax)
+		case c < utf8.RuneSelf:
+			r.pos++
+		default:
+			rn, size := utf8.DecodeRune(r.data[r.pos:])
+			if rn == utf8.RuneError && size == 1 {
+				return nil, r.fail(errJSONSyntax)
+			}
+			r.pos += size
+		}
+	}
+	return nil, r.fail(errJSONSyntax)
+}
+
+// escapedString finishes reading a string that has an escape at r.pos, its
+// content starting at start.
+func (r *jsonReader) escapedString(start int) ([]byte, error) {
+	out := make([]byte, 0, r.pos-start+16)
+	out = append(out, r.data[start:r.pos]...)
+	for r.pos < len(r.data) {
+		c := r.data[r.pos]
+		switch {
+		case c == '"':
+			r.pos++
+			return out, nil
+		case c == '\\':
+			r.pos++
+			if r.pos >= len(r.data) {
+				return nil, r.fail(errJSONSyntax)
+			}
+			e := r.data[r.pos]
+			r.pos++
+			switch e {
+			case '"', '\\', '/':
+				out = append(out, e)
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				rn, ok := r.hex4()
+				if !ok {
+					return nil, r.fail(errJSONSyntax)
+				}
+				if utf16.IsSurrogate(rn) {
+					// Only a high surrogate followed by an escaped low
+					// surrogate makes a character; anything else is a lone
+					// surrogate, which is not valid Unicode text.
+					if rn >= 0xDC00 || r.pos+1 >= len(r.data) || r.data[r.pos] != '\\' || r.data[r.pos+1] != 'u' {
+						return nil, r.fail(errJSONSyntax)
+					}
+					r.pos += 2
+					lo, ok := r.hex4()
+					if !ok || lo < 0xDC00 || lo > 0xDFFF {
+						return nil, r.fail(errJSONSyntax)
+					}
+					rn = utf16.DecodeRune(rn, lo)
+				}
+				out = utf8.AppendRune(out, rn)
+			default:
+				return nil, r.fail(errJSONSyntax)
+			}
+		case c < 0x20:
+			return nil, r.fail(errJSONSyntax)
+		case c < utf8.RuneSelf:
+			out = append(out, c)
+			r.pos++
+		default:
+			rn, size := utf8.DecodeRune(r.data[r.pos:])
+			if rn == utf8.RuneError && size == 1 {
+				return nil, r.fail(errJSONSyntax)
+			}
+			out = append(out, r.data[r.pos:r.pos+size]...)
+			r.pos += size
+		}
+	}
+	return nil, r.fail(errJSONSyntax)
+}
+
+func (r *jsonReader) hex4() (rune, bool) {
+	if r.pos+4 > len(r.data) {
+		return 0, false
+	}
+	var v rune
+	for _, c := range r.data[r.pos : r.pos+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			v = v<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			v = v<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			v = v<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	r.pos += 4
+	return v, true
+}
+
+// number reads a JSON number for the named member as a float64. It rejects
+// numbers too large for a float64.
+func (r *jsonReader) number(member string) (float64, error) {
+	start := r.pos
+	if !r.scanNumber() {
+		if r.pos == start {
+			return 0, r.typeError(member)
+		}
+		return 0, r.fail(errJSONSyntax)
+	}
+	f, err := strconv.ParseFloat(string(r.data[start:r.pos]), 64)
+	if err != nil || math.IsInf(f, 0) {
+		return 0, &jsonError{err: errJSONType, offset: start, member: member}
+	}
+	return f, nil
+}
+
+// scanNumber advances over a number in JSON's grammar; it reports false if
+// there is none or it is malformed.
+func (r *jsonReader) scanNumber() bool {
+	d := r.data
+	p := r.pos
+	if p < len(d) && d[p] == '-' {
+		p++
+	}
+	switch {
+	case p < len(d) && d[p] == '0':
+		p++
+	case p < len(d) && '1' <= d[p] && d[p] <= '9':
+		for p < len(d) && '0' <= d[p] && d[p] <= '9' {
+			p++
+		}
+	default:
+		r.pos = p
+		return false
+	}
+	if p < len(d) && d[p] == '.' {
+		p++
+		if p >= len(d) || d[p] < '0' || d[p] > '9' {
+			r.pos = p
+			return false
+		}
+		for p < len(d) && '0' <= d[p] && d[p] <= '9' {
+			p++
+		}
+	}
+	if p < len(d) && (d[p] == 'e' || d[p] == 'E') {
+		p++
+		if p < len(d) && (d[p] == '+' || d[p] == '-') {
+			p++
+		}
+		if p >= len(d) || d[p] < '0' || d[p] > '9' {
+			r.pos = p
+			return false
+		}
+		for p < len(d) && '0' <= d[p] && d[p] <= '9' {
+			p++
+		}
+	}
+	r.pos = p
+	return true
+}
+
+// strings reads either one string or an array of strings for the named
+// member, calling add for each string. ("aud" and the scope claims come in
+// both forms.)
+func (r *jsonReader) strings(member string, add func(string)) error {
+	switch r.peek() {
+	case '"':
+		s, err := r.str(member)
+		if err != nil {
+			return err
+		}
+		add(s)
+		return nil
+	case '[':
+	default:
+		return r.typeError(member)
+	}
+	r.pos++
+	r.skipSpace()
+	if r.peek() == ']' {
+		r.pos++
+		return nil
+	}
+	for {
+		r.skipSpace()
+		s, err := r.str(member)
+		if err != nil {
+			return err
+		}
+		add(s)
+		r.skipSpace()
+		switch r.peek() {
+		case ',':
+			r.pos++
+		case ']':
+			r.pos++
+			return nil
+		default:
+			return r.fail(errJSONSyntax)
+		}
+	}
+}
+
+// skip reads and discards any JSON value, checking its syntax.
+func (r *jsonReader) skip() error { return r.skipDepth(1) }
+
+func (r *jsonReader) skipDepth(depth int) error {
+	switch c := r.peek(); {
+	case c == '"':
+		_, err := r.stringBytes()
+		return err
+	case c == '{' || c == '[':
+		if depth > maxDepth {
+			return r.fail(errJSONDepth)
+		}
+		return r.skipContainer(depth)
+	case c == 't':
+		return r.literal("true")
+	case c == 'f':
+		return r.literal("false")
+	case c == 'n':
+		return r.literal("null")
+	default:
+		if !r.scanNumber() {
+			return r.fail(errJSONSyntax)
+		}
+		return nil
+	}
+}
+
+func (r *jsonReader) skipContainer(depth int) error {
+	isObject := r.data[r.pos] == '{'
+	closer := byte(']')
+	if isObject {
+		closer = '}'
+	}
+	r.pos++
+	r.skipSpace()
+	if r.peek() == closer {
+		r.pos++
+		return nil
+	}
+	for {
+		r.skipSpace()
+		if isObject {
+			if _, err := r.stringBytes(); err != nil {
+				return err
+			}
+			r.skipSpace()
+			if r.peek() != ':' {
+				return r.fail(errJSONSyntax)
+			}
+			r.pos++
+			r.skipSpace()
+		}
+		if err := r.skipDepth(depth + 1); err != nil {
+			return err
+		}
+		r.skipSpace()
+		switch r.peek() {
+		case ',':
+			r.pos++
+		case closer:
+			r.pos++
+			return nil
+		default:
+			return r.fail(errJSONSyntax)
+		}
+	}
+}
+
+func (r *jsonReader) literal(word string) error {
+	if len(r.data)-r.pos < len(word) || string(r.data[r.pos:r.pos+len(word)]) != word {
+		return r.fail(errJSONSyntax)
+	}
+	r.pos += len(word)
+	return nil
+}
+
+// boolean reads true or false for the named member.
+func (r *jsonReader) boolean(member string) (bool, error) {
+	switch r.peek() {
+	case 't':
+		return true, r.literal("true")
+	case 'f':
+		return false, r.literal("false")
+	}
+	return false, r.typeError(member)
+}

@@ -1,0 +1,155 @@
+package verifier
+
+import (
+	"encoding/base64"
+	"errors"
+	"strings"
+	"unsafe"
+)
+
+// b64 decodes base64url without padding (RFC 7515 section 2) and rejects
+// non-zero trailing bits, so each token has exactly one encoding.
+var b64 = base64.RawURLEncoding.Strict()
+
+var (
+	errTooLarge     = errors.New("token too large")
+	errParts        = errors.New("not a compact JWS of three dot-separated parts")
+	errAlphabet     = errors.New("character outside the base64url alphabet")
+	errEmptyPart    = errors.New("empty header or signature")
+	errNoAlg        = errors.New(`header has no "alg"`)
+	errAlgNone      = errors.New(`"alg" is "none"`)
+	errCrit         = errors.New(`header lists critical extensions in "crit"`)
+	errUnencoded    = errors.New(`header asks for an unencoded payload ("b64": false)`)
+	errHeaderPrefix = "header: "
+	errClaimsPrefix = "claims: "
+)
+
+// header holds the protected-header parameters the verifier acts on.
+type header struct {
+	alg string
+	kid string
+	typ string
+}
+
+// compactJWS is a token split into its parts (RFC 7515 section 7.1).
+type compactJWS struct {
+	header       header
+	signingInput string // BASE64URL(header) "." BASE64URL(payload)
+	payload      string // still base64url-encoded
+	signature    []byte // decoded
+}
+
+// parseCompact splits token, decodes and checks its header, and decodes its
+// signature into sigBuf (growing it if needed). The payload is left encoded
+// for the caller. Every failure is an [*Error] with reason [ErrMalformed],
+// [ErrAlgorithm] or [ErrUnsupportedHeader].
+func parseCompact(token string, sigBuf []byte) (compactJWS, error) {
+	var j compactJWS
+	dot1, dot2 := -1, -1
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		if c == '.' {
+			switch {
+			case dot1 < 0:
+				dot1 = i
+			case dot2 < 0:
+				dot2 = i
+			default:
+				return j, reject(ErrMalformed, errParts) // JWE has five parts
+			}
+			continue
+		}
+		if !isBase64URL(c) {
+			return j, reject(ErrMalformed, errAlphabet)
+		}
+	}
+	if dot2 < 0 {
+		return j, reject(ErrMalformed, errParts)
+	}
+	if dot1 == 0 || dot2 == len(token)-1 {
+		return j, reject(ErrMalformed, errEmptyPart)
+	}
+	j.signingInput = token[:dot2]
+	j.payload = token[dot1+1 : dot2]
+
+	var hdrBuf [512]byte
+	hdr, err := b64.AppendDecode(hdrBuf[:0], bytesOf(token[:dot1]))
+	if err != nil {
+		return j, reject(ErrMalformed, prefixed(errHeaderPrefix, err))
+	}
+	if j.header, err = parseHeader(hdr); err != nil {
+		return j, err
+	}
+	j.signature, err = b64.AppendDecode(sigBuf[:0], bytesOf(token[dot2+1:]))
+	if err != nil {
+		return j, reject(ErrMalformed, prefixed("signature: ", err))
+	}
+	return j, nil
+}
+
+// parseHeader reads the protected header. Parameters that name keys ("jku",
+// "x5u", "jwk", "x5c") are read past and never used.
+func parseHeader(data []byte) (header, error) {
+	var h header
+	var hasAlg, crit, unencoded bool
+	r := jsonReader{data: data}
+	err := r.object(func(name []byte) error {
+		var err error
+		switch string(name) {
+		case "alg":
+			h.alg, err = r.str("alg")
+			hasAlg = true
+		case "kid":
+			h.kid, err = r.str("kid")
+		case "typ":
+			h.typ, err = r.str("typ")
+		case "crit":
+			crit = true
+			err = r.skip()
+		case "b64":
+			var b bool
+			b, err = r.boolean("b64")
+			unencoded = !b
+		default:
+			err = r.skip()
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		return h, reject(ErrMalformed, prefixed(errHeaderPrefix, err))
+	case !hasAlg:
+		return h, reject(ErrMalformed, errNoAlg)
+	case strings.EqualFold(h.alg, "none"):
+		return h, reject(ErrAlgorithm, errAlgNone)
+	case crit:
+		// We implement no JWS extension, so every critical one is
+		// unknown and RFC 7515 section 4.1.11 requires rejection.
+		return h, reject(ErrUnsupportedHeader, errCrit)
+	case unencoded:
+		return h, reject(ErrUnsupportedHeader, errUnencoded)
+	}
+	return h, nil
+}
+
+// isBase64URL reports whether c is in the base64url alphabet (RFC 4648
+// section 5).
+func isBase64URL(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
+
+// bytesOf returns the bytes of s without copying. The result must only be
+// read: the decoders and hashes it is passed to never write to their input.
+func bytesOf(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+type prefixedError struct {
+	prefix string
+	err    error
+}
+
+func (e *prefixedError) Error() string { return e.prefix + e.err.Error() }
+func (e *prefixedError) Unwrap() error { return e.err }
+
+func prefixed(prefix string, err error) error { return &prefixedError{prefix, err} }

@@ -1,0 +1,269 @@
+package verifier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jwtgate/jwtgate/jwks"
+)
+
+// Defaults for [Config].
+const (
+	// DefaultLeeway is the clock skew we recommend tolerating between the
+	// issuer and this server: 30 seconds. Config.Leeway has no implicit
+	// default; set it to this value (or another) explicitly.
+	DefaultLeeway = 30 * time.Second
+	// DefaultMaxTokenSize bounds the length of a token: 8 KiB, far above
+	// any access token an issuer mints yet small enough that hostile input
+	// costs little.
+	DefaultMaxTokenSize = 8 << 10
+	// maxLeeway is the largest leeway New accepts.
+	maxLeeway = 5 * time.Minute
+)
+
+// Config configures a [Verifier]. Issuers, Audiences and Keys are required:
+// a verifier that would check no issuer, no audience or no key refuses to
+// start. Issuers that put no "iss" or "aud" in their tokens are served by the
+// explicit opt-outs SkipIssuerCheck and SkipAudienceCheck.
+type Config struct {
+	// Issuers lists the trusted issuers. A token's "iss" must equal one of
+	// them exactly (case-sensitive, no normalisation of trailing slashes).
+	// The check runs before any key is looked up, so a token of another
+	// issuer never causes a key fetch.
+	Issuers []string
+
+	// Audiences lists the audiences this server accepts, usually its own
+	// API identifier. A token's "aud" (one string or an array) must contain
+	// at least one of them.
+	Audiences []string
+
+	// Keys supplies the verification keys: a [jwks.Remote] for an issuer's
+	// JWKS endpoint, a [jwks.Static] for public keys or HMAC secrets, or a
+	// [jwks.ByIssuer] to give each issuer its own source.
+	Keys jwks.Source
+
+	// Algorithms is the allowlist of "alg" values. Empty means every
+	// algorithm of [jwks.Algorithms]. Whatever the list, "none" is never
+	// accepted and each algorithm verifies only with a key of its own type:
+	// HS256 never with an RSA public key, ES256 only with a P-256 key.
+	Algorithms []string
+
+	// Leeway is the clock skew tolerated when checking "exp", "nbf" and
+	// "iat". Zero means none. [DefaultLeeway] (30 s) suits most servers;
+	// New refuses more than 5 minutes.
+	Leeway time.Duration
+
+	// MaxTokenSize is the largest token, in bytes, that is parsed at all.
+	// Zero means [DefaultMaxTokenSize] (8 KiB).
+	MaxTokenSize int
+
+	// SkipIssuerCheck accepts tokens whatever their "iss", including none.
+	// Use it only for issuers that put no "iss" in their tokens, such as
+	// Django-style HS256 tokens, and whose keys are not shared with other
+	// issuers. Issuers must then be empty.
+	SkipIssuerCheck bool
+
+	// SkipAudienceCheck accepts tokens whatever their "aud", including none.
+	// Without an audience check, a token the issuer minted for another API
+	// is accepted here; use it only for issuers that put no "aud" in their
+	// tokens. Audiences must then be empty.
+	SkipAudienceCheck bool
+
+	// Now returns the current time. Nil means time.Now. Tests set it to
+	// check expiry without sleeping.
+	Now func() time.Time
+}
+
+// Verifier verifies access tokens. It is safe for concurrent use.
+type Verifier struct {
+	issuers    []string
+	audiences  []string
+	keys       jwks.Source
+	algorithms []string
+	leeway     time.Duration
+	maxSize    int
+	skipIss    bool
+	skipAud    bool
+	now        func() time.Time
+}
+
+// New checks cfg and returns a verifier. It does no I/O: remote keys are
+// fetched by the key source on first use (see [jwks.Remote]).
+func New(cfg Config) (*Verifier, error) {
+	if cfg.Keys == nil {
+		return nil, errors.New("verifier: Config.Keys is nil; without a key source no token can be verified")
+	}
+	if err := checkList("Issuers", "SkipIssuerCheck", cfg.Issuers, cfg.SkipIssuerCheck); err != nil {
+		return nil, err
+	}
+	if err := checkList("Audiences", "SkipAudienceCheck", cfg.Audiences, cfg.SkipAudienceCheck); err != nil {
+		return nil, err
+	}
+	if lister, ok := cfg.Keys.(interface{ Issuers() []string }); ok && !cfg.SkipIssuerCheck {
+		known := lister.Issuers()
+		for _, iss := range cfg.Issuers {
+			if !slices.Contains(known, iss) {
+				return nil, fmt.Errorf("verifier: trusted issuer %q has no key source in Config.Keys", iss)
+			}
+		}
+	}
+	algs := cfg.Algorithms
+	if len(algs) == 0 {
+		algs = jwks.Algorithms()
+	}
+	for _, alg := range algs {
+		if !jwks.IsSupported(alg) {
+			return nil, fmt.Errorf("verifier: algorithm %q in Config.Algorithms is not supported (supported: %v)", alg, jwks.Algorithms())
+		}
+	}
+	if cfg.Leeway < 0 || cfg.Leeway > maxLeeway {
+		return nil, fmt.Errorf("verifier: Config.Leeway %v is outside 0 to %v", cfg.Leeway, maxLeeway)
+	}
+	maxSize := cfg.MaxTokenSize
+	switch {
+	case maxSize == 0:
+		maxSize = DefaultMaxTokenSize
+	case maxSize < 0:
+		return nil, fmt.Errorf("verifier: Config.MaxTokenSize %d is negative", maxSize)
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Verifier{
+		issuers:    slices.Clone(cfg.Issuers),
+		audiences:  slices.Clone(cfg.Audiences),
+		keys:       cfg.Keys,
+		algorithms: slices.Clone(algs),
+		leeway:     cfg.Leeway,
+		maxSize:    maxSize,
+		skipIss:    cfg.SkipIssuerCheck,
+		skipAud:    cfg.SkipAudienceCheck,
+		now:        now,
+	}, nil
+}
+
+func checkList(field, skip string, values []string, skipped bool) error {
+	switch {
+	case skipped && len(values) > 0:
+		return fmt.Errorf("verifier: Config.%s is set together with %s; choose one", field, skip)
+	case !skipped && len(values) == 0:
+		return fmt.Errorf("verifier: Config.%s is empty; list the accepted values, or set %s for tokens that carry none", field, skip)
+	case slices.Contains(values, ""):
+		return fmt.Errorf("verifier: Config.%s contains an empty string", field)
+	}
+	return nil
+}
+
+// Verify checks token, a compact-serialised JWS access token, and returns
+// its claims. The checks, in order: size limit; three base64url parts; a
+// JSON header whose "alg" is allowed and that lists no "crit" extension; a
+// JSON claims object without duplicate names; "iss" among the trusted
+// issuers; a key found by "kid", issuer and algorithm, of a type that suits
+// the algorithm; the signature; "exp" present and not passed, "nbf" and "iat"
+// not in the future (each within the leeway); "aud" naming an accepted
+// audience.
+//
+// A rejected token yields an [*Error] matching [ErrInvalidToken] and one
+// reason sentinel. When keys cannot be obtained at all, the error matches
+// [ErrKeysUnavailable] instead. ctx bounds any key fetch the lookup waits for.
+func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	if len(token) > v.maxSize {
+		return nil, reject(ErrMalformed, errTooLarge)
+	}
+	var sigBuf [512]byte
+	j, err := parseCompact(token, sigBuf[:0])
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(v.algorithms, j.header.alg) {
+		return nil, reject(ErrAlgorithm, fmt.Errorf("%q is not in the allowlist", j.header.alg))
+	}
+
+	payload, err := b64.DecodeString(j.payload)
+	if err != nil {
+		return nil, reject(ErrMalformed, prefixed("payload: ", err))
+	}
+	c := &Claims{algorithm: j.header.alg, keyID: j.header.kid, typ: j.header.typ}
+	if err := c.parse(payload); err != nil {
+		return nil, reject(ErrMalformed, prefixed(errClaimsPrefix, err))
+	}
+	if !v.skipIss && !slices.Contains(v.issuers, c.issuer) {
+		if c.issuer == "" {
+			return nil, reject(ErrIssuer, errors.New(`token has no "iss"`))
+		}
+		return nil, reject(ErrIssuer, nil)
+	}
+
+	q := jwks.Query{Issuer: c.issuer, KeyID: j.header.kid, Algorithm: j.header.alg}
+	if err := v.checkSignature(ctx, &j, q); err != nil {
+		return nil, err
+	}
+	if err := v.checkTimes(c); err != nil {
+		return nil, err
+	}
+	if !v.skipAud && !containsAny(c.audience, v.audiences) {
+		if len(c.audience) == 0 {
+			return nil, reject(ErrAudience, errors.New(`token has no "aud"`))
+		}
+		return nil, reject(ErrAudience, nil)
+	}
+	return c, nil
+}
+
+// checkSignature finds the candidate keys for q and verifies the signature
+// with each that suits the algorithm, until one succeeds.
+func (v *Verifier) checkSignature(ctx context.Context, j *compactJWS, q jwks.Query) error {
+	keys, err := v.keys.Keys(ctx, q)
+	if err != nil {
+		if errors.Is(err, jwks.ErrKeyNotFound) {
+			return reject(ErrUnknownKey, err)
+		}
+		return fmt.Errorf("%w: %w", ErrKeysUnavailable, err)
+	}
+	signed := bytesOf(j.signingInput)
+	tried := false
+	for _, k := range keys {
+		if !k.Supports(q.Algorithm) {
+			continue
+		}
+		tried = true
+		if k.Verify(q.Algorithm, signed, j.signature) == nil {
+			return nil
+		}
+	}
+	if !tried {
+		return reject(ErrAlgorithm, fmt.Errorf("no key matching the token supports %s", q.Algorithm))
+	}
+	return reject(ErrSignature, nil)
+}
+
+func (v *Verifier) checkTimes(c *Claims) error {
+	now := v.now()
+	if c.expiresAt.IsZero() {
+		return reject(ErrMissingClaim, errors.New(`token has no "exp"`))
+	}
+	// RFC 7519 section 4.1.4: reject on or after exp.
+	if !now.Before(c.expiresAt.Add(v.leeway)) {
+		return reject(ErrExpired, fmt.Errorf("expired %v ago", now.Sub(c.expiresAt).Round(time.Second)))
+	}
+	if !c.notBefore.IsZero() && now.Add(v.leeway).Before(c.notBefore) {
+		return reject(ErrNotYetValid, fmt.Errorf(`"nbf" is %v in the future`, c.notBefore.Sub(now).Round(time.Second)))
+	}
+	if !c.issuedAt.IsZero() && now.Add(v.leeway).Before(c.issuedAt) {
+		return reject(ErrNotYetValid, fmt.Errorf(`"iat" is %v in the future`, c.issuedAt.Sub(now).Round(time.Second)))
+	}
+	return nil
+}
+
+func containsAny(have, want []string) bool {
+	for _, h := range have {
+		if slices.Contains(want, h) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,349 @@
+package verifiertest
+
+import (
+	"crypto"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwk"
+
+	"github.com/jwtgate/jwtgate/jwks"
+	"github.com/jwtgate/jwtgate/verifier"
+)
+
+// Default values of [IssuerConfig] and [Token].
+const (
+	DefaultAlgorithm = "RS256"
+	DefaultAudience  = "https://api.example.test"
+	DefaultSubject   = "test-client"
+	DefaultExpiresIn = time.Hour
+)
+
+// IssuerConfig configures an [Issuer]. The zero value is ready to use.
+type IssuerConfig struct {
+	// Algorithm is the signing algorithm: RS256/384/512, PS256/384/512,
+	// ES256/384/512, EdDSA or Ed25519. Empty means DefaultAlgorithm (RS256).
+	Algorithm string
+	// Audience is the "aud" of minted tokens unless a Token says otherwise.
+	// Empty means DefaultAudience.
+	Audience string
+	// Now is the clock for "iat" and "exp". Nil means time.Now.
+	Now func() time.Time
+}
+
+// Issuer is an in-process OAuth 2.0 issuer for tests: an httptest server on
+// loopback that serves OpenID Connect discovery and a JWKS document, and
+// mints access tokens signed with its current key. It is safe for
+// concurrent use.
+//
+// Its endpoints are URL + "/.well-known/openid-configuration" and
+// URL + "/jwks.json". Tokens are signed with the current key; [Issuer.Rotate]
+// adds a new current key and [Issuer.Retire] stops publishing an old one.
+type Issuer struct {
+	// URL is the issuer identifier: the "iss" of minted tokens and the base
+	// of its endpoints, such as "http://127.0.0.1:43567".
+	URL string
+
+	alg      string
+	audience string
+	now      func() time.Time
+	server   *httptest.Server
+
+	mu        sync.Mutex
+	current   *signingKey
+	published []*signingKey
+	closers   []func()
+
+	jwksHits      atomic.Int64
+	discoveryHits atomic.Int64
+}
+
+type signingKey struct {
+	kid  string
+	priv crypto.Signer
+}
+
+// NewIssuer starts an issuer with one signing key. It panics if it cannot
+// generate a key or listen on loopback, as httptest.NewServer does. Call
+// [Issuer.Close] when done.
+func NewIssuer(cfg IssuerConfig) *Issuer {
+	i := &Issuer{alg: cfg.Algorithm, audience: cfg.Audience, now: cfg.Now}
+	if i.alg == "" {
+		i.alg = DefaultAlgorithm
+	}
+	if i.audience == "" {
+		i.audience = DefaultAudience
+	}
+	if i.now == nil {
+		i.now = time.Now
+	}
+	k, err := i.newKey()
+	if err != nil {
+		panic(err)
+	}
+	i.current = k
+	i.published = []*signingKey{k}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", i.serveDiscovery)
+	mux.HandleFunc("GET /jwks.json", i.serveJWKS)
+	i.server = httptest.NewServer(mux)
+	i.URL = i.server.URL
+	return i
+}
+
+// Start is [NewIssuer] for tests: the issuer is closed when t ends.
+func Start(t testing.TB, cfg IssuerConfig) *Issuer {
+	t.Helper()
+	i := NewIssuer(cfg)
+	t.Cleanup(i.Close)
+	return i
+}
+
+func (i *Issuer) newKey() (*signingKey, error) {
+	priv, err := GenerateKey(i.alg)
+	if err != nil {
+		return nil, err
+	}
+	signer, ok := priv.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("verifiertest: an Issuer publishes public keys; %s is an HMAC algorithm", i.alg)
+	}
+	return &signingKey{kid: randomID(), priv: signer}, nil
+}
+
+func randomID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Close shuts the server down and closes the key sources made by
+// [Issuer.VerifierConfig].
+func (i *Issuer) Close() {
+	i.mu.Lock()
+	closers := i.closers
+	i.closers = nil
+	i.mu.Unlock()
+	for _, c := range closers {
+		c()
+	}
+	i.server.Close()
+}
+
+// JWKSURL returns the URL of the issuer's JWKS document.
+func (i *Issuer) JWKSURL() string { return i.URL + "/jwks.json" }
+
+// Algorithm returns the issuer's signing algorithm.
+func (i *Issuer) Algorithm() string { return i.alg }
+
+// Audience returns the default audience of minted tokens.
+func (i *Issuer) Audience() string { return i.audience }
+
+// KeyID returns the key ID of the current signing key.
+func (i *Issuer) KeyID() string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.current.kid
+}
+
+// JWKSRequests returns how many times the JWKS document was fetched.
+func (i *Issuer) JWKSRequests() int { return int(i.jwksHits.Load()) }
+
+// DiscoveryRequests returns how many times the discovery document was fetched.
+func (i *Issuer) DiscoveryRequests() int { return int(i.discoveryHits.Load()) }
+
+// Rotate generates a new signing key, publishes it beside the old ones and
+// signs new tokens with it. It returns the new key ID.
+func (i *Issuer) Rotate() string {
+	k, err := i.newKey()
+	if err != nil {
+		panic(err)
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.current = k
+	i.published = append(i.published, k)
+	return k.kid
+}
+
+// Retire stops publishing the key with the given ID. Tokens it signed fail
+// once verifiers refresh their key sets. Retiring the current key is
+// allowed; tokens minted afterwards then verify nowhere.
+func (i *Issuer) Retire(kid string) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	for n, k := range i.published {
+		if k.kid == kid {
+			i.published = append(i.published[:n:n], i.published[n+1:]...)
+			return
+		}
+	}
+}
+
+// PublicKey returns the public half of the current signing key.
+func (i *Issuer) PublicKey() crypto.PublicKey {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.current.priv.Public()
+}
+
+// VerifierConfig returns a verifier configuration that trusts this issuer,
+// accepts its default audience, tolerates DefaultLeeway and finds keys by
+// discovery through a [jwks.Remote] that Close closes. Adjust it before
+// passing it to verifier.New.
+func (i *Issuer) VerifierConfig() verifier.Config {
+	src, err := jwks.NewRemote(jwks.RemoteConfig{Issuer: i.URL, HTTPClient: i.server.Client()})
+	if err != nil {
+		panic(err) // the issuer URL is always valid
+	}
+	i.mu.Lock()
+	i.closers = append(i.closers, func() { _ = src.Close() })
+	i.mu.Unlock()
+	return verifier.Config{
+		Issuers:   []string{i.URL},
+		Audiences: []string{i.audience},
+		Keys:      src,
+		Leeway:    verifier.DefaultLeeway,
+		Now:       i.now,
+	}
+}
+
+// Token describes a token to mint. The zero Token is a valid token for the
+// issuer's default audience, subject DefaultSubject, valid for
+// DefaultExpiresIn, with no scope.
+type Token struct {
+	// Subject is the "sub" claim; empty means DefaultSubject.
+	Subject string
+	// Audience is the "aud" claim; nil means the issuer's audience.
+	Audience []string
+	// Scope is the "scope" claim, space-delimited, such as "read write";
+	// empty means no scope claim.
+	Scope string
+	// ExpiresIn sets "exp" relative to now: zero means DefaultExpiresIn, a
+	// negative value mints an already expired token.
+	ExpiresIn time.Duration
+	// Claims adds or replaces claims. A nil value removes the claim, such
+	// as {"exp": nil} for a token without expiry.
+	Claims map[string]any
+	// Header adds or replaces header parameters, such as {"typ": "at+jwt"}
+	// or {"kid": "unknown"}.
+	Header map[string]any
+}
+
+// Mint returns a token signed with the current key.
+func (i *Issuer) Mint(tok Token) (string, error) {
+	i.mu.Lock()
+	key := i.current
+	i.mu.Unlock()
+
+	now := i.now()
+	exp := tok.ExpiresIn
+	if exp == 0 {
+		exp = DefaultExpiresIn
+	}
+	sub := tok.Subject
+	if sub == "" {
+		sub = DefaultSubject
+	}
+	aud := tok.Audience
+	if aud == nil {
+		aud = []string{i.audience}
+	}
+	claims := map[string]any{
+		"iss":       i.URL,
+		"sub":       sub,
+		"aud":       aud,
+		"iat":       now.Unix(),
+		"exp":       now.Add(exp).Unix(),
+		"jti":       randomID(),
+		"client_id": sub,
+	}
+	if tok.Scope != "" {
+		claims["scope"] = tok.Scope
+	}
+	for k, v := range tok.Claims {
+		if v == nil {
+			delete(claims, k)
+		} else {
+			claims[k] = v
+		}
+	}
+	header := map[string]any{"kid": key.kid, "typ": "at+jwt"}
+	for k, v := range tok.Header {
+		if v == nil {
+			delete(header, k)
+		} else {
+			header[k] = v
+		}
+	}
+	return Sign(i.alg, key.priv, header, claims)
+}
+
+// MustMint is [Issuer.Mint] for tests: it fails t on error.
+func (i *Issuer) MustMint(t testing.TB, tok Token) string {
+	t.Helper()
+	s, err := i.Mint(tok)
+	if err != nil {
+		t.Fatalf("verifiertest: minting a token: %v", err)
+	}
+	return s
+}
+
+func (i *Issuer) serveDiscovery(w http.ResponseWriter, _ *http.Request) {
+	i.discoveryHits.Add(1)
+	writeJSON(w, map[string]any{
+		"issuer":                                i.URL,
+		"jwks_uri":                              i.JWKSURL(),
+		"token_endpoint":                        i.URL + "/token",
+		"grant_types_supported":                 []string{"client_credentials"},
+		"id_token_signing_alg_values_supported": []string{i.alg},
+	})
+}
+
+func (i *Issuer) serveJWKS(w http.ResponseWriter, _ *http.Request) {
+	i.jwksHits.Add(1)
+	doc, err := i.JWKS()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	_, _ = w.Write(doc)
+}
+
+// JWKS returns the JWKS document the issuer currently publishes.
+func (i *Issuer) JWKS() ([]byte, error) {
+	i.mu.Lock()
+	keys := append([]*signingKey(nil), i.published...)
+	i.mu.Unlock()
+	set := jwk.NewSet()
+	for _, k := range keys {
+		pub, err := jwk.Import(k.priv.Public())
+		if err != nil {
+			return nil, fmt.Errorf("verifiertest: %w", err)
+		}
+		for name, v := range map[string]string{jwk.KeyIDKey: k.kid, jwk.KeyUsageKey: "sig", jwk.AlgorithmKey: i.alg} {
+			if err := pub.Set(name, v); err != nil {
+				return nil, fmt.Errorf("verifiertest: %w", err)
+			}
+		}
+		if err := set.AddKey(pub); err != nil {
+			return nil, fmt.Errorf("verifiertest: %w", err)
+		}
+	}
+	return json.Marshal(set)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
