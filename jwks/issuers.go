@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 )
 
@@ -27,7 +28,7 @@ func NewByIssuer(sources map[string]Source) (*ByIssuer, error) {
 		if iss == "" {
 			return nil, errors.New("jwks: empty issuer in ByIssuer")
 		}
-		if src == nil {
+		if isNil(src) {
 			return nil, fmt.Errorf("jwks: issuer %q has no key source", iss)
 		}
 		m[iss] = src
@@ -53,6 +54,13 @@ func SecretsByIssuer(secrets map[string][]byte) (*ByIssuer, error) {
 		sources[iss] = s
 	}
 	return NewByIssuer(sources)
+}
+
+// isNil reports whether src is nil or a typed nil pointer, which would
+// panic on first use.
+func isNil(src Source) bool {
+	v := reflect.ValueOf(src)
+	return !v.IsValid() || v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // Keys implements [Source] by asking the source registered for q.Issuer.

@@ -74,7 +74,9 @@ func newSecret(id string, secret []byte, alg string) (*Key, error) {
 }
 
 func newPublicKey(id string, pub crypto.PublicKey, alg string) (*Key, error) {
-	k := &Key{id: id, pub: pub}
+	// Keys are copied, so that a caller changing its key afterwards cannot
+	// change ours.
+	k := &Key{id: id}
 	h := sha256.New()
 	switch p := pub.(type) {
 	case *rsa.PublicKey:
@@ -82,19 +84,18 @@ func newPublicKey(id string, pub crypto.PublicKey, alg string) (*Key, error) {
 			return nil, fmt.Errorf("jwks: key %q: %w", id, err)
 		}
 		k.kind = kindRSA
+		k.pub = &rsa.PublicKey{N: new(big.Int).Set(p.N), E: p.E}
 		h.Write([]byte("RSA\x00"))
 		h.Write(p.N.Bytes())
 		h.Write(big.NewInt(int64(p.E)).Bytes())
 	case *ecdsa.PublicKey:
-		kd, err := checkEC(p)
+		kd, cp, err := checkEC(p)
 		if err != nil {
 			return nil, fmt.Errorf("jwks: key %q: %w", id, err)
 		}
 		k.kind = kd
-		raw, err := p.Bytes()
-		if err != nil {
-			return nil, fmt.Errorf("jwks: key %q: %w", id, err)
-		}
+		k.pub = cp
+		raw, _ := cp.Bytes() // cannot fail for a key that parsed
 		h.Write([]byte("EC\x00"))
 		h.Write(raw)
 	case ed25519.PublicKey:
@@ -135,7 +136,7 @@ func (k *Key) restrict(alg string) error {
 }
 
 func checkRSA(p *rsa.PublicKey) error {
-	if p.N == nil || p.N.Sign() <= 0 {
+	if p == nil || p.N == nil || p.N.Sign() <= 0 {
 		return errors.New("RSA modulus missing")
 	}
 	bits := p.N.BitLen()
@@ -157,9 +158,12 @@ func checkRSA(p *rsa.PublicKey) error {
 	return nil
 }
 
-func checkEC(p *ecdsa.PublicKey) (kind, error) {
-	if p.Curve == nil || p.X == nil || p.Y == nil {
-		return 0, errors.New("incomplete EC public key")
+// checkEC checks that p is a point on a supported curve and returns its
+// kind and a copy made by re-parsing the point, which rejects points off the
+// curve and the point at infinity.
+func checkEC(p *ecdsa.PublicKey) (kind, *ecdsa.PublicKey, error) {
+	if p == nil || p.Curve == nil || p.X == nil || p.Y == nil {
+		return 0, nil, errors.New("incomplete EC public key")
 	}
 	var kd kind
 	switch p.Curve {
@@ -170,22 +174,21 @@ func checkEC(p *ecdsa.PublicKey) (kind, error) {
 	case elliptic.P521():
 		kd = kindP521
 	default:
-		return 0, fmt.Errorf("unsupported EC curve %s", p.Curve.Params().Name)
+		return 0, nil, fmt.Errorf("unsupported EC curve %s", p.Curve.Params().Name)
 	}
-	// Re-parse the point: this rejects points off the curve and the point at
-	// infinity, which crypto/ecdsa would otherwise only catch at verify time.
 	size := (p.Curve.Params().BitSize + 7) / 8
 	if p.X.Sign() < 0 || p.Y.Sign() < 0 || p.X.BitLen() > 8*size || p.Y.BitLen() > 8*size {
-		return 0, errors.New("EC point coordinates out of range")
+		return 0, nil, errors.New("EC point coordinates out of range")
 	}
 	raw := make([]byte, 1+2*size)
 	raw[0] = 4
 	p.X.FillBytes(raw[1 : 1+size])
 	p.Y.FillBytes(raw[1+size:])
-	if _, err := ecdsa.ParseUncompressedPublicKey(p.Curve, raw); err != nil {
-		return 0, errors.New("EC point is not on the curve")
+	cp, err := ecdsa.ParseUncompressedPublicKey(p.Curve, raw)
+	if err != nil {
+		return 0, nil, errors.New("EC point is not on the curve")
 	}
-	return kd, nil
+	return kd, cp, nil
 }
 
 // ID returns the key ID, matched against the "kid" header of tokens.
@@ -277,12 +280,14 @@ func (k *Key) describe() string {
 }
 
 // String describes the key without its material, for logs and errors.
-func (k *Key) String() string {
+// String and Format have value receivers so that a Key value, not only a
+// *Key, never prints its fields.
+func (k Key) String() string {
 	return fmt.Sprintf("%s %q %v", k.describe(), k.id, k.algs)
 }
 
 // Format makes every fmt verb print [Key.String], so that %v, %+v and %#v
 // never print key material.
-func (k *Key) Format(f fmt.State, _ rune) {
+func (k Key) Format(f fmt.State, _ rune) {
 	_, _ = f.Write([]byte(k.String()))
 }

@@ -10,7 +10,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
+	"strings"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 )
@@ -62,7 +64,9 @@ func parseSet(data []byte, allowSecrets bool) (keys []*Key, problems []error, er
 	if err := dec.Decode(&doc); err != nil {
 		return nil, nil, fmt.Errorf("jwks: key set is not a JSON object with a \"keys\" array: %w", err)
 	}
-	if dec.More() {
+	// dec.More would miss a stray "]" or "}": it reports only whether the
+	// current (here: no) array or object goes on.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, nil, errors.New("jwks: key set has data after the JSON object")
 	}
 	if doc.Keys == nil {
@@ -73,11 +77,11 @@ func parseSet(data []byte, allowSecrets bool) (keys []*Key, problems []error, er
 	for i, raw := range doc.Keys {
 		k, err := parseJWK(raw)
 		if err != nil {
-			problems = append(problems, fmt.Errorf("jwks: key %d skipped: %w", i, err))
+			problems = append(problems, fmt.Errorf("jwks: key %d: %s", i, strings.TrimPrefix(err.Error(), "jwks: ")))
 			continue
 		}
 		if k.IsSymmetric() && !allowSecrets {
-			problems = append(problems, fmt.Errorf("jwks: key %d (%q) skipped: a published key set must not contain HMAC secrets", i, k.id))
+			problems = append(problems, fmt.Errorf("jwks: key %d (%q): a published key set must not contain HMAC secrets", i, k.id))
 			continue
 		}
 		if k.IsSymmetric() {
@@ -104,7 +108,7 @@ func parseSet(data []byte, allowSecrets bool) (keys []*Key, problems []error, er
 		seen[k.id] = true
 	}
 	for id := range dup {
-		problems = append(problems, fmt.Errorf("jwks: keys with kid %q skipped: the kid is not unique in the set", id))
+		problems = append(problems, fmt.Errorf("jwks: kid %q is not unique in the set; none of its keys is used", id))
 	}
 	if len(dup) > 0 {
 		keys = slices.DeleteFunc(keys, func(k *Key) bool { return dup[k.id] })

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,9 +15,16 @@ import (
 
 // Defaults for [RemoteConfig].
 const (
-	DefaultFetchTimeout    = 10 * time.Second
-	DefaultMaxBodySize     = 1 << 20 // 1 MiB
+	// DefaultFetchTimeout bounds one fetch, discovery included.
+	DefaultFetchTimeout = 10 * time.Second
+	// DefaultMaxBodySize bounds a fetched document: 1 MiB, hundreds of
+	// times a typical key set.
+	DefaultMaxBodySize = 1 << 20
+	// DefaultRefreshCooldown is the shortest time between two fetches for
+	// unknown key IDs, and between attempts after a failure.
 	DefaultRefreshCooldown = 30 * time.Second
+	// DefaultRefreshInterval is how long a fetched set is used before it is
+	// refreshed in the background.
 	DefaultRefreshInterval = time.Hour
 )
 
@@ -93,7 +99,8 @@ type Remote struct {
 	mu          sync.Mutex
 	jwksURL     string     // configured or discovered; guarded by mu
 	inflight    *fetchCall // the fetch under way, if any
-	lastAttempt time.Time  // start of the last fetch
+	lastAttempt time.Time  // start of the last fetch of any kind
+	lastKidTry  time.Time  // start of the last fetch for an unknown kid
 	lastErr     error      // result of the last fetch
 	closed      bool
 	wg          sync.WaitGroup
@@ -178,7 +185,7 @@ func checkFetchURL(ref, base string) error {
 	if u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
 		return errors.New("not an absolute http(s) URL")
 	}
-	if strings.HasPrefix(base, "https:") && u.Scheme != "https" {
+	if b, err := url.Parse(base); err == nil && b.Scheme == "https" && u.Scheme != "https" {
 		return errors.New("an https issuer must publish an https URL")
 	}
 	return nil
@@ -197,7 +204,11 @@ func (r *Remote) Keys(ctx context.Context, q Query) ([]*Key, error) {
 		}
 	}
 
-	call := r.startFetch(ctx, false)
+	why := fetchNoKeys
+	if set != nil {
+		why = fetchUnknownKid
+	}
+	call := r.startFetch(ctx, why)
 	if call != nil {
 		select {
 		case <-call.done:
@@ -225,7 +236,7 @@ func (r *Remote) Keys(ctx context.Context, q Query) ([]*Key, error) {
 // unreachable; a Remote that is never refreshed explicitly fetches on first
 // use.
 func (r *Remote) Refresh(ctx context.Context) error {
-	call := r.startFetch(ctx, true)
+	call := r.startFetch(ctx, fetchForced)
 	if call == nil {
 		return errors.New("jwks: remote key source is closed")
 	}
@@ -238,20 +249,51 @@ func (r *Remote) Refresh(ctx context.Context) error {
 }
 
 func (r *Remote) refreshInBackground(ctx context.Context) {
-	r.startFetch(ctx, false)
+	r.startFetch(ctx, fetchStale)
 }
 
-// startFetch returns the fetch under way, or starts one if force is set or
-// the cooldown since the last attempt has passed, or returns nil.
-func (r *Remote) startFetch(ctx context.Context, force bool) *fetchCall {
+// fetchReason says why a fetch is wanted; each has its own rate limit.
+type fetchReason int
+
+const (
+	// fetchNoKeys: nothing is cached. At most one attempt per cooldown, so
+	// an unreachable issuer is not hammered.
+	fetchNoKeys fetchReason = iota
+	// fetchUnknownKid: a token names a key ID the cached set lacks. At most
+	// one such fetch per cooldown, counted from the last one of its kind, so
+	// a rotation right after a routine fetch is still picked up at once;
+	// and none within the cooldown after a failed fetch.
+	fetchUnknownKid
+	// fetchStale: the cached set is older than RefreshInterval. At most
+	// one attempt per cooldown.
+	fetchStale
+	// fetchForced: Refresh was called.
+	fetchForced
+)
+
+// startFetch returns the fetch under way, or starts one if the rate limit
+// for why allows it, or returns nil.
+func (r *Remote) startFetch(ctx context.Context, why fetchReason) *fetchCall {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.inflight != nil {
 		return r.inflight
 	}
-	now := r.now()
-	if r.closed || !force && !r.lastAttempt.IsZero() && now.Sub(r.lastAttempt) < r.cooldown {
+	if r.closed {
 		return nil
+	}
+	now := r.now()
+	within := func(t time.Time) bool { return !t.IsZero() && now.Sub(t) < r.cooldown }
+	switch why {
+	case fetchNoKeys, fetchStale:
+		if within(r.lastAttempt) {
+			return nil
+		}
+	case fetchUnknownKid:
+		if within(r.lastKidTry) || r.lastErr != nil && within(r.lastAttempt) {
+			return nil
+		}
+		r.lastKidTry = now
 	}
 	call := &fetchCall{done: make(chan struct{})}
 	r.inflight = call

@@ -55,6 +55,12 @@ func NewStatic(keys ...*Key) (*Static, error) {
 	if symmetric && asymmetric {
 		return nil, errors.New("jwks: a static key set must not mix HMAC secrets with public keys")
 	}
+	// Lookups hand these slices out; without spare capacity, a caller that
+	// appends to one gets a copy instead of racing with other callers.
+	s.noID = slices.Clip(s.noID)
+	for alg, ks := range s.byAlg {
+		s.byAlg[alg] = slices.Clip(ks)
+	}
 	return s, nil
 }
 
