@@ -14,8 +14,11 @@ import (
 // of two members with the same name; RFC 7515 section 5.2 and RFC 7519
 // section 4 let a parser either reject duplicates or keep the last, and we
 // reject them, so that no two readers of the same token can disagree about
-// its claims. The reader also rejects invalid UTF-8, lone surrogates,
-// nesting deeper than maxDepth and anything after the top-level object.
+// its registered claims. (Names inside nested values are not checked: RFC
+// 7519 requires unique names at the top level only, and Claims.Decode reads
+// nested custom claims with encoding/json, which keeps the last duplicate.)
+// The reader also rejects invalid UTF-8, lone surrogates, nesting deeper than
+// maxDepth and anything after the top-level object.
 
 const maxDepth = 32
 

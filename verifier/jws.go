@@ -15,7 +15,8 @@ var (
 	errTooLarge     = errors.New("token too large")
 	errParts        = errors.New("not a compact JWS of three dot-separated parts")
 	errAlphabet     = errors.New("character outside the base64url alphabet")
-	errEmptyPart    = errors.New("empty header or signature")
+	errEmptyHeader  = errors.New("empty header")
+	errNoSignature  = errors.New("empty signature")
 	errNoAlg        = errors.New(`header has no "alg"`)
 	errAlgNone      = errors.New(`"alg" is "none"`)
 	errCrit         = errors.New(`header lists critical extensions in "crit"`)
@@ -66,8 +67,8 @@ func parseCompact(token string, sigBuf []byte) (compactJWS, error) {
 	if dot2 < 0 {
 		return j, reject(ErrMalformed, errParts)
 	}
-	if dot1 == 0 || dot2 == len(token)-1 {
-		return j, reject(ErrMalformed, errEmptyPart)
+	if dot1 == 0 {
+		return j, reject(ErrMalformed, errEmptyHeader)
 	}
 	j.signingInput = token[:dot2]
 	j.payload = token[dot1+1 : dot2]
@@ -77,8 +78,14 @@ func parseCompact(token string, sigBuf []byte) (compactJWS, error) {
 	if err != nil {
 		return j, reject(ErrMalformed, prefixed(errHeaderPrefix, err))
 	}
+	// The header is read before the signature is looked at, so that
+	// {"alg":"none"} is reported as a forbidden algorithm whether or not a
+	// signature follows.
 	if j.header, err = parseHeader(hdr); err != nil {
 		return j, err
+	}
+	if dot2 == len(token)-1 {
+		return j, reject(ErrMalformed, errNoSignature)
 	}
 	j.signature, err = b64.AppendDecode(sigBuf[:0], bytesOf(token[dot2+1:]))
 	if err != nil {

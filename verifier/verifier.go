@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
@@ -93,7 +94,7 @@ type Verifier struct {
 // New checks cfg and returns a verifier. It does no I/O: remote keys are
 // fetched by the key source on first use (see [jwks.Remote]).
 func New(cfg Config) (*Verifier, error) {
-	if cfg.Keys == nil {
+	if v := reflect.ValueOf(cfg.Keys); !v.IsValid() || v.Kind() == reflect.Pointer && v.IsNil() {
 		return nil, errors.New("verifier: Config.Keys is nil; without a key source no token can be verified")
 	}
 	if err := checkList("Issuers", "SkipIssuerCheck", cfg.Issuers, cfg.SkipIssuerCheck); err != nil {
@@ -180,7 +181,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, err
 	}
 	if !slices.Contains(v.algorithms, j.header.alg) {
-		return nil, reject(ErrAlgorithm, fmt.Errorf("%q is not in the allowlist", j.header.alg))
+		return nil, reject(ErrAlgorithm, fmt.Errorf("%q is not in the allowlist", clip(j.header.alg)))
 	}
 
 	payload, err := b64.DecodeString(j.payload)
@@ -257,6 +258,16 @@ func (v *Verifier) checkTimes(c *Claims) error {
 		return reject(ErrNotYetValid, fmt.Errorf(`"iat" is %v in the future`, c.issuedAt.Sub(now).Round(time.Second)))
 	}
 	return nil
+}
+
+// clip shortens attacker-chosen text, such as an unknown "alg", before it
+// goes into an error message.
+func clip(s string) string {
+	const max = 16
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
 }
 
 func containsAny(have, want []string) bool {
