@@ -26,6 +26,19 @@ import (
 	"github.com/jwtgate/jwtgate/verifier"
 )
 
+// Errors for requests that fail before a token is verified; see
+// Options.ErrorHandler.
+var (
+	// ErrNoCredentials: the request carries no token in an accepted
+	// scheme (no Authorization header, or another scheme such as Basic).
+	// Answered with 401 and a challenge without error code.
+	ErrNoCredentials = httpauth.ErrNoCredentials
+	// ErrInvalidRequest: the request is malformed, such as two
+	// Authorization headers or an empty token. Answered with 400
+	// invalid_request.
+	ErrInvalidRequest = httpauth.ErrInvalidRequest
+)
+
 // Options configures a [Middleware]. The zero value is ready to use.
 type Options struct {
 	// Realm is the realm attribute of WWW-Authenticate challenges. Empty
@@ -43,12 +56,12 @@ type Options struct {
 	RetryAfter time.Duration
 
 	// ErrorHandler, if set, answers failed requests instead of the default
-	// RFC 6750 response. It receives the error from the verifier (an
-	// *verifier.Error, or one matching verifier.ErrKeysUnavailable), a
-	// *scopes.MissingError from a scope guard, or an error for a request
-	// without a token or with a malformed one. It may call
-	// [Middleware.WriteError] to send the default response after, say,
-	// logging.
+	// RFC 6750 response. The error it receives matches one of:
+	// [ErrNoCredentials] (no token), [ErrInvalidRequest] (malformed
+	// request), verifier.ErrInvalidToken (an *verifier.Error naming the
+	// reason), verifier.ErrKeysUnavailable, or scopes.ErrInsufficientScope
+	// (a *scopes.MissingError). It may call [Middleware.WriteError] to send
+	// the default response after, say, logging.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 }
 

@@ -39,8 +39,8 @@ func New(v *verifier.Verifier, s Settings) (*Auth, error) {
 	if v == nil {
 		return nil, errors.New("verifier is nil")
 	}
-	if strings.ContainsFunc(s.Realm, isCTL) {
-		return nil, errors.New("realm contains control characters")
+	if strings.ContainsFunc(s.Realm, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+		return nil, errors.New("realm must be printable ASCII")
 	}
 	schemes := s.Schemes
 	if len(schemes) == 0 {
@@ -66,24 +66,31 @@ func New(v *verifier.Verifier, s Settings) (*Auth, error) {
 	}, nil
 }
 
-// errNoCredentials means the request carried no token in a scheme we accept.
-var errNoCredentials = errors.New("no credentials")
+// ErrNoCredentials means the request carried no token in a scheme we accept.
+var ErrNoCredentials = errors.New("no bearer token in the request")
+
+// ErrInvalidRequest is matched by every [*RequestError].
+var ErrInvalidRequest = errors.New("invalid request")
 
 // RequestError is a malformed request (RFC 6750 section 3.1
 // "invalid_request"), answered with 400.
 type RequestError struct{ Description string }
 
+// Error returns the description prefixed with "invalid request".
 func (e *RequestError) Error() string { return "invalid request: " + e.Description }
 
+// Is reports whether target is [ErrInvalidRequest].
+func (e *RequestError) Is(target error) bool { return target == ErrInvalidRequest }
+
 // IsNoCredentials reports whether err means the request carried no token.
-func IsNoCredentials(err error) bool { return errors.Is(err, errNoCredentials) }
+func IsNoCredentials(err error) bool { return errors.Is(err, ErrNoCredentials) }
 
 // Token returns the token the request carries in its Authorization header.
 func (a *Auth) Token(r *http.Request) (string, error) {
 	values := r.Header.Values("Authorization")
 	switch len(values) {
 	case 0:
-		return "", errNoCredentials
+		return "", ErrNoCredentials
 	case 1:
 	default:
 		return "", &RequestError{"more than one Authorization header"}
@@ -92,7 +99,7 @@ func (a *Auth) Token(r *http.Request) (string, error) {
 	if !a.acceptsScheme(scheme) {
 		// Another authentication method (Basic, ...): RFC 6750 section 3.1
 		// treats it like a request without credentials.
-		return "", errNoCredentials
+		return "", ErrNoCredentials
 	}
 	token := strings.TrimLeft(rest, " ")
 	switch {

@@ -1,0 +1,294 @@
+package httpauth_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/internal/httpauth"
+	"github.com/jwtgate/jwtgate/jwks"
+	"github.com/jwtgate/jwtgate/scopes"
+	"github.com/jwtgate/jwtgate/verifier"
+	"github.com/jwtgate/jwtgate/verifier/verifiertest"
+)
+
+// rejection verifies tok with v and returns the error, which must be a
+// *verifier.Error with the given reason.
+func rejection(t *testing.T, v *verifier.Verifier, tok string, reason error) error {
+	t.Helper()
+	claims, err := v.Verify(context.Background(), tok)
+	require.Error(t, err, "Verify(token) = claims for %q, want an error with reason %v", claimsSubject(claims), reason)
+	var vErr *verifier.Error
+	require.True(t, errors.As(err, &vErr), "Verify(token) error = %T %v, want *verifier.Error", err, err)
+	require.ErrorIs(t, err, reason, "Verify(token) error reason")
+	return err
+}
+
+func claimsSubject(c *verifier.Claims) string {
+	if c == nil {
+		return ""
+	}
+	return c.Subject()
+}
+
+// spliceSignature returns the header and payload of a with the signature
+// of b: a token whose signature does not verify.
+func spliceSignature(a, b string) string {
+	return a[:strings.LastIndexByte(a, '.')] + b[strings.LastIndexByte(b, '.'):]
+}
+
+// unavailableVerifier returns a verifier whose JWKS endpoint answers 500,
+// and the number of requests that endpoint received.
+func unavailableVerifier(t *testing.T) (*verifier.Verifier, *atomic.Int64) {
+	t.Helper()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	t.Cleanup(srv.Close)
+	src, err := jwks.NewRemote(jwks.RemoteConfig{
+		URL:        srv.URL + "/jwks.json",
+		HTTPClient: srv.Client(),
+		Logger:     slog.New(slog.DiscardHandler),
+	})
+	require.NoError(t, err, "jwks.NewRemote(%s)", srv.URL)
+	t.Cleanup(func() { _ = src.Close() })
+	v, err := verifier.New(verifier.Config{
+		Issuers:   []string{issuer.URL},
+		Audiences: []string{issuer.Audience()},
+		Keys:      src,
+		Now:       fakeClock,
+	})
+	require.NoError(t, err, "verifier.New with a failing remote source")
+	return v, &hits
+}
+
+func TestResponseFor(t *testing.T) {
+	v, _ := newVerifier(t)
+	a := newAuth(t, v, httpauth.Settings{Realm: "api"})
+
+	_, twoHeaders := a.Token(requestWith("Bearer x", "Bearer y"))
+	_, emptyToken := a.Token(requestWith("Bearer "))
+	_, noCreds := a.Token(requestWith())
+
+	good := issuer.MustMint(t, verifiertest.Token{})
+	expired := rejection(t, v, issuer.MustMint(t, verifiertest.Token{ExpiresIn: -time.Hour}), verifier.ErrExpired)
+
+	down, hits := unavailableVerifier(t)
+	_, unavailable := down.Verify(context.Background(), good)
+	require.ErrorIs(t, unavailable, verifier.ErrKeysUnavailable, "Verify with a JWKS endpoint answering 500")
+	require.NotErrorIs(t, unavailable, verifier.ErrInvalidToken, "Verify with a JWKS endpoint answering 500")
+	require.Positive(t, hits.Load(), "requests to the failing JWKS endpoint")
+
+	tests := []responseCase{
+		{"no credentials", noCreds, 401, `Bearer realm="api"`, "", `{}`},
+		{"two Authorization headers", twoHeaders, 400,
+			`Bearer realm="api", error="invalid_request", error_description="more than one Authorization header"`, "",
+			`{"error":"invalid_request","error_description":"more than one Authorization header"}`},
+		{"empty token", emptyToken, 400,
+			`Bearer realm="api", error="invalid_request", error_description="empty token"`, "",
+			`{"error":"invalid_request","error_description":"empty token"}`},
+		tokenCase("expired", expired, "token expired"),
+		tokenCase("bad signature",
+			rejection(t, v, spliceSignature(good, issuer.MustMint(t, verifiertest.Token{})), verifier.ErrSignature),
+			"invalid signature"),
+		tokenCase("wrong audience",
+			rejection(t, v, issuer.MustMint(t, verifiertest.Token{Audience: []string{"https://other.example.test"}}), verifier.ErrAudience),
+			"audience not accepted"),
+		tokenCase("wrong issuer",
+			rejection(t, v, issuer.MustMint(t, verifiertest.Token{Claims: map[string]any{"iss": "https://evil.example.test"}}), verifier.ErrIssuer),
+			"issuer not accepted"),
+		tokenCase("unknown key",
+			rejection(t, v, issuer.MustMint(t, verifiertest.Token{Header: map[string]any{"kid": "no-such-key"}}), verifier.ErrUnknownKey),
+			"unknown signing key"),
+		tokenCase("malformed", rejection(t, v, "not-a-jwt", verifier.ErrMalformed), "malformed token"),
+		tokenCase("missing exp",
+			rejection(t, v, issuer.MustMint(t, verifiertest.Token{Claims: map[string]any{"exp": nil}}), verifier.ErrMissingClaim),
+			"required claim missing"),
+		tokenCase("not yet valid",
+			rejection(t, v, issuer.MustMint(t, verifiertest.Token{Claims: map[string]any{"nbf": fixedNow.Add(time.Hour).Unix()}}), verifier.ErrNotYetValid),
+			"token not yet valid"),
+		tokenCase("alg none",
+			rejection(t, v, issuer.MustMint(t, verifiertest.Token{Header: map[string]any{"alg": "none"}}), verifier.ErrAlgorithm),
+			"algorithm not allowed"),
+		tokenCase("crit header",
+			rejection(t, v, issuer.MustMint(t, verifiertest.Token{Header: map[string]any{"crit": []string{"exp"}}}), verifier.ErrUnsupportedHeader),
+			"unsupported token header"),
+		tokenCase("wrapped verifier error", fmt.Errorf("middleware: %w", expired), "token expired"),
+		tokenCase("verifier error with a foreign reason", &verifier.Error{Reason: errors.New("custom")}, "invalid token"),
+		{"missing scope, all-of", scopes.AllOf("read write").Check(scopes.Parse("read")), 403,
+			`Bearer realm="api", error="insufficient_scope", scope="read write"`, "",
+			`{"error":"insufficient_scope","scope":"read write"}`},
+		{"missing scope, any-of", scopes.AnyOf("admin", "write").Check(scopes.Parse("read")), 403,
+			`Bearer realm="api", error="insufficient_scope", scope="admin write"`, "",
+			`{"error":"insufficient_scope","scope":"admin write"}`},
+		{"missing scope, wrapped", fmt.Errorf("route: %w", scopes.AllOf("write").Check(scopes.Set{})), 403,
+			`Bearer realm="api", error="insufficient_scope", scope="write"`, "",
+			`{"error":"insufficient_scope","scope":"write"}`},
+		{"keys unavailable, from Verify", unavailable, 503, "", "30",
+			`{"error":"temporarily_unavailable","error_description":"signing keys unavailable"}`},
+		{"keys unavailable, wrapped again", fmt.Errorf("auth: %w", unavailable), 503, "", "30",
+			`{"error":"temporarily_unavailable","error_description":"signing keys unavailable"}`},
+		{"other error", errors.New("database down"), 500, "", "", `{"error":"server_error"}`},
+		{"context deadline", context.DeadlineExceeded, 500, "", "", `{"error":"server_error"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := a.ResponseFor(tt.err)
+			assert.Equal(t, tt.wantStatus, resp.Status, "ResponseFor(%v).Status", tt.err)
+			assert.Equal(t, tt.wantChallenge, resp.Challenge, "ResponseFor(%v).Challenge", tt.err)
+			assert.Equal(t, tt.wantRetry, resp.RetryAfter, "ResponseFor(%v).RetryAfter", tt.err)
+			assert.Equal(t, tt.wantBody, string(resp.Body), "ResponseFor(%v).Body", tt.err)
+			assertBodyMirrorsChallenge(t, resp)
+
+			rec := httptest.NewRecorder()
+			resp.Write(rec)
+			assertWritten(t, rec, tt.wantStatus, tt.wantChallenge, tt.wantRetry, tt.wantBody)
+		})
+	}
+}
+
+// responseCase is a case of TestResponseFor.
+type responseCase struct {
+	name          string
+	err           error
+	wantStatus    int
+	wantChallenge string
+	wantRetry     string
+	wantBody      string
+}
+
+// tokenCase is the responseCase of a rejected token, whose description
+// (with realm "api") is desc.
+func tokenCase(name string, err error, desc string) responseCase {
+	return responseCase{
+		name:          name,
+		err:           err,
+		wantStatus:    http.StatusUnauthorized,
+		wantChallenge: `Bearer realm="api", error="invalid_token", error_description="` + desc + `"`,
+		wantBody:      `{"error":"invalid_token","error_description":"` + desc + `"}`,
+	}
+}
+
+// assertWritten checks what Response.Write sent.
+func assertWritten(t *testing.T, rec *httptest.ResponseRecorder, status int, challenge, retry, body string) {
+	t.Helper()
+	assert.Equal(t, status, rec.Code, "Response.Write status")
+	if challenge == "" {
+		assert.Empty(t, rec.Header().Values("WWW-Authenticate"), "Response.Write WWW-Authenticate, want none")
+	} else {
+		assert.Equal(t, []string{challenge}, rec.Header().Values("WWW-Authenticate"), "Response.Write WWW-Authenticate")
+	}
+	if retry == "" {
+		assert.Empty(t, rec.Header().Values("Retry-After"), "Response.Write Retry-After, want none")
+	} else {
+		assert.Equal(t, []string{retry}, rec.Header().Values("Retry-After"), "Response.Write Retry-After")
+	}
+	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"), "Response.Write Content-Type")
+	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"), "Response.Write Cache-Control")
+	assert.Equal(t, body, rec.Body.String(), "Response.Write body")
+}
+
+// assertBodyMirrorsChallenge checks that every member of the JSON body
+// appears as an attribute of the challenge, and nothing else does but the
+// realm.
+func assertBodyMirrorsChallenge(t *testing.T, resp httpauth.Response) {
+	t.Helper()
+	var members map[string]string
+	require.NoError(t, json.Unmarshal(resp.Body, &members), "ResponseFor body %s is not a JSON object of strings", resp.Body)
+	if resp.Challenge == "" {
+		return
+	}
+	for k, v := range members {
+		assert.Contains(t, resp.Challenge, k+`="`+v+`"`, "challenge %s does not mirror body member %q", resp.Challenge, k)
+	}
+	attrs := strings.Count(resp.Challenge, `="`)
+	assert.Equal(t, len(members)+1, attrs, "attributes in challenge %s: want the realm and one per body member %s", resp.Challenge, resp.Body)
+}
+
+func TestChallenge(t *testing.T) {
+	v, _ := newVerifier(t)
+	expired := rejection(t, v, issuer.MustMint(t, verifiertest.Token{ExpiresIn: -time.Hour}), verifier.ErrExpired)
+	noCreds := func() error {
+		_, err := newAuth(t, v, httpauth.Settings{}).Token(requestWith())
+		return err
+	}()
+	missing := scopes.AllOf("read write").Check(scopes.Set{})
+	badRequest := &httpauth.RequestError{Description: "empty token"}
+
+	tests := []struct {
+		name     string
+		s        httpauth.Settings
+		err      error
+		want     string
+		wantBody string
+	}{
+		{"realm escaped", httpauth.Settings{Realm: `a"b\c`}, noCreds, `Bearer realm="a\"b\\c"`, `{}`},
+		{"realm escaped with error", httpauth.Settings{Realm: `say "hi"`}, expired,
+			`Bearer realm="say \"hi\"", error="invalid_token", error_description="token expired"`,
+			`{"error":"invalid_token","error_description":"token expired"}`},
+		{"realm with spaces and comma", httpauth.Settings{Realm: "my api, v2"}, noCreds, `Bearer realm="my api, v2"`, `{}`},
+		{"empty realm, no credentials", httpauth.Settings{}, noCreds, `Bearer`, `{}`},
+		{"empty realm, invalid token", httpauth.Settings{}, expired,
+			`Bearer error="invalid_token", error_description="token expired"`,
+			`{"error":"invalid_token","error_description":"token expired"}`},
+		{"empty realm, invalid request", httpauth.Settings{}, badRequest,
+			`Bearer error="invalid_request", error_description="empty token"`,
+			`{"error":"invalid_request","error_description":"empty token"}`},
+		{"empty realm, insufficient scope", httpauth.Settings{}, missing,
+			`Bearer error="insufficient_scope", scope="read write"`,
+			`{"error":"insufficient_scope","scope":"read write"}`},
+		{"JWT scheme names the challenge", httpauth.Settings{Realm: "api", Schemes: []string{"JWT"}}, noCreds, `JWT realm="api"`, `{}`},
+		{"first of JWT and Bearer", httpauth.Settings{Realm: "api", Schemes: []string{"JWT", "Bearer"}}, expired,
+			`JWT realm="api", error="invalid_token", error_description="token expired"`,
+			`{"error":"invalid_token","error_description":"token expired"}`},
+		{"first of Bearer and JWT", httpauth.Settings{Realm: "api", Schemes: []string{"Bearer", "JWT"}}, missing,
+			`Bearer realm="api", error="insufficient_scope", scope="read write"`,
+			`{"error":"insufficient_scope","scope":"read write"}`},
+		{"scheme spelled as configured", httpauth.Settings{Realm: "api", Schemes: []string{"bearer"}}, noCreds, `bearer realm="api"`, `{}`},
+		{"quote in a scope escaped", httpauth.Settings{Realm: "api"}, scopes.AllOf(`a"b`).Check(scopes.Set{}),
+			`Bearer realm="api", error="insufficient_scope", scope="a\"b"`,
+			`{"error":"insufficient_scope","scope":"a\"b"}`},
+		{"backslash in a description escaped", httpauth.Settings{Realm: "api"}, &httpauth.RequestError{Description: `a\b`},
+			`Bearer realm="api", error="invalid_request", error_description="a\\b"`,
+			`{"error":"invalid_request","error_description":"a\\b"}`},
+		{"control characters in a description dropped", httpauth.Settings{Realm: "api"}, &httpauth.RequestError{Description: "a\r\nb"},
+			`Bearer realm="api", error="invalid_request", error_description="ab"`,
+			`{"error":"invalid_request","error_description":"a\r\nb"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAuth(t, v, tt.s)
+			resp := a.ResponseFor(tt.err)
+			assert.Equal(t, tt.want, resp.Challenge, "ResponseFor(%v).Challenge with %+v", tt.err, tt.s)
+			assert.Equal(t, tt.wantBody, string(resp.Body), "ResponseFor(%v).Body with %+v", tt.err, tt.s)
+
+			// The challenge survives a trip through a real header.
+			rec := httptest.NewRecorder()
+			resp.Write(rec)
+			assert.Equal(t, []string{tt.want}, rec.Header().Values("WWW-Authenticate"), "WWW-Authenticate written by Response.Write")
+		})
+	}
+}
+
+func TestResponseWriteKeepsOtherHeaders(t *testing.T) {
+	v, _ := newVerifier(t)
+	a := newAuth(t, v, httpauth.Settings{Realm: "api"})
+	rec := httptest.NewRecorder()
+	rec.Header().Set("X-Request-Id", "42")
+	a.ResponseFor(&httpauth.RequestError{Description: "empty token"}).Write(rec)
+	assert.Equal(t, "42", rec.Header().Get("X-Request-Id"), "Response.Write removed a header set before it")
+	assert.Equal(t, http.StatusBadRequest, rec.Code, "Response.Write status")
+}
