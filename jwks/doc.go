@@ -1,0 +1,29 @@
+// Package jwks provides the keys that verify access tokens: keys fetched
+// from an issuer's JSON Web Key Set endpoint, static public keys, and HMAC
+// secrets.
+//
+// A [Source] answers the verifier's question "which keys may have signed a
+// token of this issuer, with this key ID and algorithm?". The sources are:
+//
+//   - [Remote]: an issuer's JWKS endpoint, given directly or found by OpenID
+//     Connect / RFC 8414 discovery. Fetched lazily, cached, refetched when a
+//     token names an unknown key ID (at most once per cooldown, one fetch
+//     shared by all waiting requests), with the last good set kept when a
+//     fetch fails.
+//   - [Static]: a fixed set built with [NewStatic] from keys made by
+//     [NewPublicKey], [NewSecret], [ParseJWK], [ParseJWKS] or [ParsePEM].
+//   - [ByIssuer]: one source per issuer, so that the token's "iss" picks the
+//     keys and a key of one issuer never verifies a token of another;
+//     [SecretsByIssuer] builds one for per-client HMAC secrets.
+//
+// A [Key] is bound to the algorithms its type allows (RS*/PS* for RSA,
+// ES256/384/512 by curve, EdDSA for Ed25519, HS* for secrets long enough for
+// the hash) and, if its JWK names one, to that "alg" alone. Keys that cannot
+// be used safely are refused: RSA under 2048 bits or with the ROCA
+// fingerprint, EC points off their curve, HMAC secrets shorter than 32 bytes,
+// JWKs marked "use": "enc", whose "key_ops" lack "verify", or that carry
+// private material. [Key.Verify] is the signature check the verifier uses.
+//
+// The package does not depend on any JOSE type in its API; JWK parsing is
+// done with github.com/lestrrat-go/jwx/v3 internally.
+package jwks

@@ -1,0 +1,106 @@
+package nethttp_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/jwtgate/jwtgate/jwks"
+	"github.com/jwtgate/jwtgate/nethttp"
+	"github.com/jwtgate/jwtgate/scopes"
+	"github.com/jwtgate/jwtgate/verifier"
+	"github.com/jwtgate/jwtgate/verifier/verifiertest"
+)
+
+// Protecting routes by scope. The issuer here is an in-process test issuer;
+// in production, Keys would be a jwks.Remote for the real issuer.
+func Example() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+
+	v, err := verifier.New(issuer.VerifierConfig())
+	if err != nil {
+		panic(err)
+	}
+	auth, err := nethttp.New(v, nethttp.Options{Realm: "api"})
+	if err != nil {
+		panic(err)
+	}
+	items := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := nethttp.ClaimsFrom(r)
+		fmt.Fprintf(w, "hello %s", claims.Subject())
+	})
+	mux := http.NewServeMux()
+	mux.Handle("GET /items", auth.Require(scopes.AllOf("read"))(items))
+	mux.Handle("POST /items", auth.Require(scopes.AllOf("read", "write"))(items))
+
+	reader, _ := issuer.Mint(verifiertest.Token{Subject: "dashboard", Scope: "read"})
+	for _, req := range []struct{ method, token string }{
+		{"GET", ""},
+		{"GET", reader},
+		{"POST", reader},
+		{"GET", "not-a-token"},
+	} {
+		r := httptest.NewRequest(req.method, "/items", nil)
+		if req.token != "" {
+			r.Header.Set("Authorization", "Bearer "+req.token)
+		}
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		line := fmt.Sprint(req.method, " ", w.Code)
+		if challenge := w.Header().Get("WWW-Authenticate"); challenge != "" {
+			line += " " + challenge
+		}
+		fmt.Println(line)
+	}
+	// Output:
+	// GET 401 Bearer realm="api"
+	// GET 200
+	// POST 403 Bearer realm="api", error="insufficient_scope", scope="read write"
+	// GET 401 Bearer realm="api", error="invalid_token", error_description="malformed token"
+}
+
+// Issuers whose clients send "Authorization: JWT <token>" instead of
+// "Bearer", here with an HS256 shared secret and tokens that carry no "iss"
+// or "aud" (Django style).
+func ExampleOptions_schemes() {
+	secret := []byte("the server's secret, 32+ bytes!!")
+	key, _ := jwks.NewSecret("", secret)
+	keys, _ := jwks.NewStatic(key)
+	v, err := verifier.New(verifier.Config{
+		Keys:              keys,
+		SkipIssuerCheck:   true,
+		SkipAudienceCheck: true,
+		Leeway:            verifier.DefaultLeeway,
+	})
+	if err != nil {
+		panic(err)
+	}
+	auth, err := nethttp.New(v, nethttp.Options{Schemes: []string{"JWT"}})
+	if err != nil {
+		panic(err)
+	}
+	h := auth.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var user struct {
+			Name string `json:"username"`
+		}
+		claims, _ := nethttp.ClaimsFrom(r)
+		_ = claims.Decode(&user)
+		fmt.Fprint(w, "hello ", user.Name)
+	}))
+
+	token, _ := verifiertest.Sign("HS256", secret, nil, map[string]any{
+		"user_id": 7, "username": "camera-bot", "exp": time.Now().Add(time.Hour).Unix(),
+	})
+	for _, scheme := range []string{"JWT", "Bearer"} {
+		r := httptest.NewRequest("GET", "/cameras", nil)
+		r.Header.Set("Authorization", scheme+" "+token)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Println(scheme, w.Code, w.Body.String())
+	}
+	// Output:
+	// JWT 200 hello camera-bot
+	// Bearer 401 {}
+}

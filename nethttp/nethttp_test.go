@@ -1,0 +1,614 @@
+package nethttp_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/jwks"
+	"github.com/jwtgate/jwtgate/nethttp"
+	"github.com/jwtgate/jwtgate/scopes"
+	"github.com/jwtgate/jwtgate/verifier"
+	"github.com/jwtgate/jwtgate/verifier/verifiertest"
+)
+
+// testNow is the fake clock of the shared issuer and of the verifiers.
+var testNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func testClock() time.Time { return testNow }
+
+// testIssuer is shared by every test in this file. Tests only mint tokens
+// with it and read its JWKS, so they cannot disturb each other through it.
+var testIssuer *verifiertest.Issuer
+
+func TestMain(m *testing.M) {
+	testIssuer = verifiertest.NewIssuer(verifiertest.IssuerConfig{Now: testClock})
+	defer testIssuer.Close()
+	m.Run()
+}
+
+// lookupCounter counts key lookups: the verifier makes one for every
+// well-formed token of a trusted issuer it checks.
+type lookupCounter struct {
+	jwks.Source
+	n atomic.Int64
+}
+
+func (c *lookupCounter) Keys(ctx context.Context, q jwks.Query) ([]*jwks.Key, error) {
+	c.n.Add(1)
+	return c.Source.Keys(ctx, q)
+}
+
+// newTestMiddleware returns a middleware whose verifier trusts testIssuer,
+// and the counter of its key lookups.
+func newTestMiddleware(t *testing.T, opts nethttp.Options) (*nethttp.Middleware, *lookupCounter) {
+	t.Helper()
+	cfg := testIssuer.VerifierConfig()
+	counter := &lookupCounter{Source: cfg.Keys}
+	cfg.Keys = counter
+	v, err := verifier.New(cfg)
+	require.NoError(t, err, "verifier.New(testIssuer.VerifierConfig())")
+	m, err := nethttp.New(v, opts)
+	require.NoError(t, err, "nethttp.New(v, %+v)", opts)
+	return m, counter
+}
+
+// claimsHandler answers 200 with the subject and scopes of the claims in
+// the request context, and counts its calls.
+type claimsHandler struct{ calls atomic.Int64 }
+
+func (h *claimsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.calls.Add(1)
+	claims, ok := nethttp.ClaimsFrom(r)
+	if !ok {
+		http.Error(w, "no claims in context", http.StatusTeapot)
+		return
+	}
+	fmt.Fprintf(w, "sub=%s scope=%s", claims.Subject(), claims.Scopes())
+}
+
+func get(authorization ...string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/items", nil)
+	for _, v := range authorization {
+		r.Header.Add("Authorization", v)
+	}
+	return r
+}
+
+func serve(h http.Handler, r *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	return rec
+}
+
+// spliceSig returns the header and payload of a with the signature of b.
+func spliceSig(a, b string) string {
+	return a[:strings.LastIndexByte(a, '.')] + b[strings.LastIndexByte(b, '.'):]
+}
+
+// secrets returns the parts of an Authorization value that must never
+// appear in a response: the credentials after the scheme and, for a JWS,
+// each of its parts (the signature above all).
+func secrets(authorization []string) []string {
+	var out []string
+	for _, v := range authorization {
+		_, cred, _ := strings.Cut(v, " ")
+		cred = strings.TrimSpace(cred)
+		if cred == "" {
+			continue
+		}
+		out = append(out, cred)
+		for _, part := range strings.Split(cred, ".") {
+			if len(part) >= 8 { // shorter pieces could match by chance
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+func assertNoLeak(t *testing.T, rec *httptest.ResponseRecorder, authorization []string) {
+	t.Helper()
+	var sb strings.Builder
+	for name, values := range rec.Header() {
+		sb.WriteString(name + ": " + strings.Join(values, "\n") + "\n")
+	}
+	sb.WriteString(rec.Body.String())
+	all := sb.String()
+	for _, s := range secrets(authorization) {
+		assert.NotContains(t, all, s, "response to Authorization %q echoes the token or a part of it", authorization)
+	}
+}
+
+func TestAuthenticatePassesClaims(t *testing.T) {
+	m, counter := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	tok := testIssuer.MustMint(t, verifiertest.Token{Subject: "drone-client", Scope: "read write"})
+
+	var got *verifier.Claims
+	h := m.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, ok := nethttp.ClaimsFrom(r)
+		require.True(t, ok, "ClaimsFrom(r) in a handler behind Authenticate = false, want true")
+		got = c
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	rec := serve(h, get("Bearer "+tok))
+
+	assert.Equal(t, http.StatusNoContent, rec.Code, "Authenticate(valid token) status; body %s", rec.Body)
+	require.NotNil(t, got, "handler behind Authenticate was not called for a valid token")
+	assert.Equal(t, "drone-client", got.Subject(), "ClaimsFrom(r).Subject()")
+	assert.Equal(t, []string{"read", "write"}, got.Scopes().List(), "ClaimsFrom(r).Scopes()")
+	assert.True(t, got.Scopes().HasAll("read", "write"), "ClaimsFrom(r).Scopes().HasAll(read, write)")
+	assert.Equal(t, testIssuer.URL, got.Issuer(), "ClaimsFrom(r).Issuer()")
+	assert.Equal(t, int64(1), counter.n.Load(), "key lookups for one request")
+	assert.Empty(t, rec.Header().Values("WWW-Authenticate"), "WWW-Authenticate on success")
+}
+
+func TestClaimsFromWithoutMiddleware(t *testing.T) {
+	c, ok := nethttp.ClaimsFrom(get())
+	assert.False(t, ok, "ClaimsFrom(request never authenticated) ok")
+	assert.Nil(t, c, "ClaimsFrom(request never authenticated) claims")
+}
+
+func TestFailures(t *testing.T) {
+	m, _ := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	mint := func(tok verifiertest.Token) string { return testIssuer.MustMint(t, tok) }
+	valid := mint(verifiertest.Token{Scope: "read"})
+	other := mint(verifiertest.Token{Scope: "read"})
+
+	authenticate := m.Authenticate
+	requireWrite := m.Require(scopes.AllOf("read write"))
+	requireAny := m.Require(scopes.AnyOf("admin", "write"))
+	authThenRequire := func(h http.Handler) http.Handler { return m.Authenticate(requireWrite(h)) }
+
+	invalid := func(desc string) (string, string) {
+		return `Bearer realm="api", error="invalid_token", error_description="` + desc + `"`,
+			`{"error":"invalid_token","error_description":"` + desc + `"}`
+	}
+	type failure struct {
+		name       string
+		chain      func(http.Handler) http.Handler
+		header     []string
+		wantStatus int
+		wantAuth   string
+		wantBody   string
+	}
+	tokenFailure := func(name, tok, desc string) failure {
+		challenge, body := invalid(desc)
+		return failure{name, authenticate, []string{"Bearer " + tok}, http.StatusUnauthorized, challenge, body}
+	}
+	tests := []failure{
+		{"no header", authenticate, nil, 401, `Bearer realm="api"`, `{}`},
+		{"no header, Require alone", requireWrite, nil, 401, `Bearer realm="api"`, `{}`},
+		{"Basic credentials", authenticate, []string{"Basic dXNlcjpzZWNyZXRwYXNzd29yZA=="}, 401, `Bearer realm="api"`, `{}`},
+		{"two Authorization headers", authenticate, []string{"Bearer " + valid, "Bearer " + other}, 400,
+			`Bearer realm="api", error="invalid_request", error_description="more than one Authorization header"`,
+			`{"error":"invalid_request","error_description":"more than one Authorization header"}`},
+		{"empty token", authenticate, []string{"Bearer "}, 400,
+			`Bearer realm="api", error="invalid_request", error_description="empty token"`,
+			`{"error":"invalid_request","error_description":"empty token"}`},
+		{"two tokens in one header", authenticate, []string{"Bearer " + valid + " " + other}, 400,
+			`Bearer realm="api", error="invalid_request", error_description="token contains whitespace"`,
+			`{"error":"invalid_request","error_description":"token contains whitespace"}`},
+		tokenFailure("expired", mint(verifiertest.Token{ExpiresIn: -time.Hour}), "token expired"),
+		tokenFailure("bad signature", spliceSig(valid, other), "invalid signature"),
+		tokenFailure("wrong audience", mint(verifiertest.Token{Audience: []string{"https://other.example.test"}}), "audience not accepted"),
+		tokenFailure("wrong issuer", mint(verifiertest.Token{Claims: map[string]any{"iss": "https://evil.example.test"}}), "issuer not accepted"),
+		tokenFailure("unknown key", mint(verifiertest.Token{Header: map[string]any{"kid": "retired-key-id"}}), "unknown signing key"),
+		tokenFailure("malformed", "not-a-jwt-but-a-secret-value", "malformed token"),
+		tokenFailure("alg none", mint(verifiertest.Token{Header: map[string]any{"alg": "none"}}), "algorithm not allowed"),
+		tokenFailure("no exp", mint(verifiertest.Token{Claims: map[string]any{"exp": nil}}), "required claim missing"),
+		{"expired, Require alone", requireWrite, []string{"Bearer " + mint(verifiertest.Token{Scope: "read write", ExpiresIn: -time.Hour})}, 401,
+			`Bearer realm="api", error="invalid_token", error_description="token expired"`,
+			`{"error":"invalid_token","error_description":"token expired"}`},
+		{"scope missing, Require alone", requireWrite, []string{"Bearer " + valid}, 403,
+			`Bearer realm="api", error="insufficient_scope", scope="read write"`,
+			`{"error":"insufficient_scope","scope":"read write"}`},
+		{"scope missing, Authenticate then Require", authThenRequire, []string{"Bearer " + valid}, 403,
+			`Bearer realm="api", error="insufficient_scope", scope="read write"`,
+			`{"error":"insufficient_scope","scope":"read write"}`},
+		{"no scope at all", requireWrite, []string{"Bearer " + mint(verifiertest.Token{})}, 403,
+			`Bearer realm="api", error="insufficient_scope", scope="read write"`,
+			`{"error":"insufficient_scope","scope":"read write"}`},
+		{"none of any-of", requireAny, []string{"Bearer " + valid}, 403,
+			`Bearer realm="api", error="insufficient_scope", scope="admin write"`,
+			`{"error":"insufficient_scope","scope":"admin write"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			next := &claimsHandler{}
+			rec := serve(tt.chain(next), get(tt.header...))
+			assert.Equal(t, int64(0), next.calls.Load(), "handler calls after a failure with Authorization %q", tt.header)
+			assert.Equal(t, tt.wantStatus, rec.Code, "status for Authorization %q", tt.header)
+			assert.Equal(t, []string{tt.wantAuth}, rec.Header().Values("WWW-Authenticate"), "WWW-Authenticate for Authorization %q", tt.header)
+			assert.Equal(t, tt.wantBody, rec.Body.String(), "body for Authorization %q", tt.header)
+			assert.Equal(t, "application/json", rec.Header().Get("Content-Type"), "Content-Type")
+			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"), "Cache-Control")
+			assert.Empty(t, rec.Header().Values("Retry-After"), "Retry-After on a %d", rec.Code)
+			assertNoLeak(t, rec, tt.header)
+		})
+	}
+}
+
+func TestRequireAlone(t *testing.T) {
+	m, counter := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	next := &claimsHandler{}
+	h := m.Require(scopes.AllOf("write"))(next)
+
+	rec := serve(h, get("Bearer "+testIssuer.MustMint(t, verifiertest.Token{Subject: "writer", Scope: "read write"})))
+	assert.Equal(t, http.StatusOK, rec.Code, "Require(write) alone with a write token: body %s", rec.Body)
+	assert.Equal(t, "sub=writer scope=read write", rec.Body.String(), "claims seen by the handler behind Require alone")
+	assert.Equal(t, int64(1), next.calls.Load(), "handler calls")
+	assert.Equal(t, int64(1), counter.n.Load(), "key lookups: Require alone must authenticate")
+
+	rec = serve(h, get("Bearer "+testIssuer.MustMint(t, verifiertest.Token{Subject: "reader", Scope: "read"})))
+	assert.Equal(t, http.StatusForbidden, rec.Code, "Require(write) alone with a read token")
+	assert.Equal(t, int64(1), next.calls.Load(), "handler calls after a 403")
+}
+
+func TestAuthenticateThenRequireVerifiesOnce(t *testing.T) {
+	m, counter := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	tok := testIssuer.MustMint(t, verifiertest.Token{Subject: "writer", Scope: "read write"})
+
+	// stripAuthorization removes the header between the two middlewares:
+	// Require can then only succeed with the claims Authenticate stored.
+	stripAuthorization := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.Clone(r.Context())
+			r.Header.Del("Authorization")
+			next.ServeHTTP(w, r)
+		})
+	}
+	tests := []struct {
+		name  string
+		chain func(http.Handler) http.Handler
+	}{
+		{"Authenticate then Require", func(h http.Handler) http.Handler {
+			return m.Authenticate(m.Require(scopes.AllOf("write"))(h))
+		}},
+		{"Authenticate, header removed, then Require", func(h http.Handler) http.Handler {
+			return m.Authenticate(stripAuthorization(m.Require(scopes.AllOf("write"))(h)))
+		}},
+		{"Require then Require", func(h http.Handler) http.Handler {
+			return m.Require(scopes.AllOf("read"))(stripAuthorization(m.Require(scopes.AnyOf("write", "admin"))(h)))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			next := &claimsHandler{}
+			before := counter.n.Load()
+			rec := serve(tt.chain(next), get("Bearer "+tok))
+			assert.Equal(t, http.StatusOK, rec.Code, "status; body %s", rec.Body)
+			assert.Equal(t, "sub=writer scope=read write", rec.Body.String(), "claims seen by the handler")
+			assert.Equal(t, int64(1), next.calls.Load(), "handler calls")
+			assert.Equal(t, int64(1), counter.n.Load()-before, "key lookups for one request through two middlewares")
+		})
+	}
+}
+
+// unavailableMiddleware returns a middleware whose key source is a
+// jwks.Remote pointed at a server answering 500, and that server's hit count.
+func unavailableMiddleware(t *testing.T, opts nethttp.Options) (*nethttp.Middleware, *atomic.Int64) {
+	t.Helper()
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}))
+	t.Cleanup(srv.Close)
+	src, err := jwks.NewRemote(jwks.RemoteConfig{
+		URL:        srv.URL + "/jwks.json",
+		HTTPClient: srv.Client(),
+		Logger:     slog.New(slog.DiscardHandler),
+	})
+	require.NoError(t, err, "jwks.NewRemote(%s)", srv.URL)
+	t.Cleanup(func() { _ = src.Close() })
+	v, err := verifier.New(verifier.Config{
+		Issuers:   []string{testIssuer.URL},
+		Audiences: []string{testIssuer.Audience()},
+		Keys:      src,
+		Now:       testClock,
+	})
+	require.NoError(t, err, "verifier.New with a failing jwks.Remote")
+	m, err := nethttp.New(v, opts)
+	require.NoError(t, err, "nethttp.New(v, %+v)", opts)
+	return m, &hits
+}
+
+func TestKeysUnavailable(t *testing.T) {
+	tests := []struct {
+		name      string
+		retry     time.Duration
+		wantRetry string
+	}{
+		{"default Retry-After", 0, "30"},
+		{"configured Retry-After", 2 * time.Minute, "120"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, hits := unavailableMiddleware(t, nethttp.Options{Realm: "api", RetryAfter: tt.retry})
+			tok := testIssuer.MustMint(t, verifiertest.Token{Scope: "read"})
+			for _, chain := range []func(http.Handler) http.Handler{m.Authenticate, m.Require(scopes.AllOf("read"))} {
+				next := &claimsHandler{}
+				rec := serve(chain(next), get("Bearer "+tok))
+				assert.Equal(t, http.StatusServiceUnavailable, rec.Code, "status when the JWKS endpoint answers 500")
+				assert.Empty(t, rec.Header().Values("WWW-Authenticate"), "WWW-Authenticate on a 503")
+				assert.Equal(t, []string{tt.wantRetry}, rec.Header().Values("Retry-After"), "Retry-After on a 503")
+				assert.Equal(t, "application/json", rec.Header().Get("Content-Type"), "Content-Type on a 503")
+				assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"), "Cache-Control on a 503")
+				assert.Equal(t, `{"error":"temporarily_unavailable","error_description":"signing keys unavailable"}`, rec.Body.String(), "body on a 503")
+				assert.Equal(t, int64(0), next.calls.Load(), "handler calls on a 503")
+				assertNoLeak(t, rec, []string{"Bearer " + tok})
+			}
+			assert.Positive(t, hits.Load(), "requests to the failing JWKS endpoint")
+		})
+	}
+}
+
+func TestErrorHandler(t *testing.T) {
+	type call struct {
+		path string
+		err  error
+	}
+	var (
+		mu    sync.Mutex
+		calls []call
+	)
+	record := func(r *http.Request, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, call{r.URL.Path, err})
+	}
+	lastCall := func(t *testing.T) call {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		require.Len(t, calls, 1, "ErrorHandler calls for one failed request")
+		c := calls[0]
+		calls = nil
+		return c
+	}
+
+	custom, _ := newTestMiddleware(t, nethttp.Options{
+		Realm: "api",
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			record(r, err)
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusTeapot)
+			_, _ = w.Write([]byte("custom"))
+		},
+	})
+	var delegating *nethttp.Middleware
+	delegating, _ = newTestMiddleware(t, nethttp.Options{
+		Realm: "api",
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			record(r, err)
+			w.Header().Set("X-Logged", "yes")
+			delegating.WriteError(w, r, err)
+		},
+	})
+	plain, _ := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+
+	expired := testIssuer.MustMint(t, verifiertest.Token{ExpiresIn: -time.Hour})
+	reader := testIssuer.MustMint(t, verifiertest.Token{Scope: "read"})
+	tests := []struct {
+		name   string
+		header []string
+		req    scopes.Requirement
+		check  func(t *testing.T, err error)
+	}{
+		{"expired", []string{"Bearer " + expired}, scopes.Requirement{}, func(t *testing.T, err error) {
+			var vErr *verifier.Error
+			require.True(t, errors.As(err, &vErr), "ErrorHandler got %T %v, want *verifier.Error", err, err)
+			assert.Equal(t, verifier.ErrExpired, vErr.Reason, "ErrorHandler got reason %v, want ErrExpired", vErr.Reason)
+			assert.ErrorIs(t, err, verifier.ErrInvalidToken, "ErrorHandler error")
+		}},
+		{"bad signature", []string{"Bearer " + spliceSig(reader, expired)}, scopes.Requirement{}, func(t *testing.T, err error) {
+			var vErr *verifier.Error
+			require.True(t, errors.As(err, &vErr), "ErrorHandler got %T %v, want *verifier.Error", err, err)
+			assert.Equal(t, verifier.ErrSignature, vErr.Reason, "ErrorHandler got reason %v, want ErrSignature", vErr.Reason)
+		}},
+		{"scope missing", []string{"Bearer " + reader}, scopes.AllOf("read", "write", "admin"), func(t *testing.T, err error) {
+			var missing *scopes.MissingError
+			require.True(t, errors.As(err, &missing), "ErrorHandler got %T %v, want *scopes.MissingError", err, err)
+			assert.Equal(t, []string{"write", "admin"}, missing.Missing, "MissingError.Missing passed to ErrorHandler")
+			assert.ErrorIs(t, err, scopes.ErrInsufficientScope, "ErrorHandler error")
+		}},
+		{"no credentials", nil, scopes.Requirement{}, func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, nethttp.ErrNoCredentials, "ErrorHandler error for a request without a token")
+			assert.NotErrorIs(t, err, nethttp.ErrInvalidRequest, "ErrorHandler error for a request without a token")
+		}},
+		{"malformed request", []string{"Bearer " + reader, "Bearer " + expired}, scopes.Requirement{}, func(t *testing.T, err error) {
+			assert.ErrorIs(t, err, nethttp.ErrInvalidRequest, "ErrorHandler error for two Authorization headers")
+			assert.NotErrorIs(t, err, nethttp.ErrNoCredentials, "ErrorHandler error for two Authorization headers")
+			assert.NotErrorIs(t, err, verifier.ErrInvalidToken, "ErrorHandler error for two Authorization headers")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+", custom response", func(t *testing.T) {
+			next := &claimsHandler{}
+			rec := serve(custom.Require(tt.req)(next), get(tt.header...))
+			c := lastCall(t)
+			assert.Equal(t, "/items", c.path, "request passed to ErrorHandler")
+			tt.check(t, c.err)
+			assert.Equal(t, http.StatusTeapot, rec.Code, "status written by ErrorHandler")
+			assert.Equal(t, "custom", rec.Body.String(), "body written by ErrorHandler")
+			assert.Empty(t, rec.Header().Values("WWW-Authenticate"), "WWW-Authenticate added behind ErrorHandler's back")
+			assert.Equal(t, int64(0), next.calls.Load(), "handler calls after a failure")
+		})
+		t.Run(tt.name+", delegating to WriteError", func(t *testing.T) {
+			next := &claimsHandler{}
+			rec := serve(delegating.Require(tt.req)(next), get(tt.header...))
+			tt.check(t, lastCall(t).err)
+			want := serve(plain.Require(tt.req)(&claimsHandler{}), get(tt.header...))
+			assert.Equal(t, want.Code, rec.Code, "status after delegating to WriteError, want the default")
+			assert.Equal(t, want.Header().Values("WWW-Authenticate"), rec.Header().Values("WWW-Authenticate"), "WWW-Authenticate after delegating to WriteError")
+			assert.Equal(t, want.Body.String(), rec.Body.String(), "body after delegating to WriteError")
+			assert.Equal(t, "yes", rec.Header().Get("X-Logged"), "header set by ErrorHandler before WriteError")
+			assert.Equal(t, int64(0), next.calls.Load(), "handler calls after a failure")
+		})
+	}
+
+	t.Run("not called on success", func(t *testing.T) {
+		next := &claimsHandler{}
+		rec := serve(custom.Require(scopes.AllOf("read"))(next), get("Bearer "+reader))
+		assert.Equal(t, http.StatusOK, rec.Code, "status of a request that passes")
+		mu.Lock()
+		defer mu.Unlock()
+		assert.Empty(t, calls, "ErrorHandler calls for a request that passes")
+	})
+
+	t.Run("keys unavailable", func(t *testing.T) {
+		var got error
+		m, _ := unavailableMiddleware(t, nethttp.Options{ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			got = err
+			w.WriteHeader(http.StatusBadGateway)
+		}})
+		rec := serve(m.Authenticate(&claimsHandler{}), get("Bearer "+reader))
+		assert.ErrorIs(t, got, verifier.ErrKeysUnavailable, "error passed to ErrorHandler when keys are unavailable")
+		assert.NotErrorIs(t, got, verifier.ErrInvalidToken, "error passed to ErrorHandler when keys are unavailable")
+		assert.Equal(t, http.StatusBadGateway, rec.Code, "status written by ErrorHandler")
+	})
+}
+
+func TestWriteErrorDefault(t *testing.T) {
+	m, _ := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	rec := httptest.NewRecorder()
+	m.WriteError(rec, get(), &verifier.Error{Reason: verifier.ErrExpired})
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "WriteError(expired) status")
+	assert.Equal(t, `Bearer realm="api", error="invalid_token", error_description="token expired"`, rec.Header().Get("WWW-Authenticate"), "WriteError(expired) WWW-Authenticate")
+	assert.Equal(t, `{"error":"invalid_token","error_description":"token expired"}`, rec.Body.String(), "WriteError(expired) body")
+
+	rec = httptest.NewRecorder()
+	m.WriteError(rec, get(), errors.New("database down"))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code, "WriteError(other error) status")
+	assert.Empty(t, rec.Header().Values("WWW-Authenticate"), "WriteError(other error) WWW-Authenticate")
+	assert.NotContains(t, rec.Body.String(), "database", "WriteError(other error) body echoes the internal error")
+}
+
+func TestNew(t *testing.T) {
+	v, err := verifier.New(testIssuer.VerifierConfig())
+	require.NoError(t, err, "verifier.New")
+	tests := []struct {
+		name string
+		v    *verifier.Verifier
+		opts nethttp.Options
+	}{
+		{"nil verifier", nil, nethttp.Options{}},
+		{"realm with CRLF", v, nethttp.Options{Realm: "api\r\nSet-Cookie: x=y"}},
+		{"scheme with a space", v, nethttp.Options{Schemes: []string{"Bearer token"}}},
+		{"empty scheme", v, nethttp.Options{Schemes: []string{"Bearer", ""}}},
+		{"retry-after below one second", v, nethttp.Options{RetryAfter: 100 * time.Millisecond}},
+		{"negative retry-after", v, nethttp.Options{RetryAfter: -time.Minute}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := nethttp.New(tt.v, tt.opts)
+			require.Error(t, err, "nethttp.New(%v, %+v) = nil error, want one", tt.v, tt.opts)
+			assert.Nil(t, m, "nethttp.New(%v, %+v) returned a middleware with its error", tt.v, tt.opts)
+			assert.True(t, strings.HasPrefix(err.Error(), "nethttp: "), "nethttp.New error %q lacks the package prefix", err)
+		})
+	}
+	t.Run("zero options", func(t *testing.T) {
+		m, err := nethttp.New(v, nethttp.Options{})
+		require.NoError(t, err, "nethttp.New(v, Options{})")
+		rec := serve(m.Authenticate(&claimsHandler{}), get())
+		assert.Equal(t, http.StatusUnauthorized, rec.Code, "zero Options, no token: status")
+		assert.Equal(t, "Bearer", rec.Header().Get("WWW-Authenticate"), "zero Options, no token: challenge without realm")
+	})
+}
+
+func TestSchemes(t *testing.T) {
+	tok := testIssuer.MustMint(t, verifiertest.Token{Subject: "camera", Scope: "read"})
+	tests := []struct {
+		name     string
+		schemes  []string
+		header   string
+		want     int
+		wantAuth string
+	}{
+		{"JWT accepted", []string{"JWT"}, "JWT " + tok, http.StatusOK, ""},
+		{"jwt lower case accepted", []string{"JWT"}, "jwt " + tok, http.StatusOK, ""},
+		{"Bearer refused when only JWT", []string{"JWT"}, "Bearer " + tok, http.StatusUnauthorized, `JWT realm="api"`},
+		{"Bearer with Bearer and JWT", []string{"Bearer", "JWT"}, "Bearer " + tok, http.StatusOK, ""},
+		{"JWT with Bearer and JWT", []string{"Bearer", "JWT"}, "JWT " + tok, http.StatusOK, ""},
+		{"Basic with Bearer and JWT", []string{"Bearer", "JWT"}, "Basic dXNlcjpwYXNz", http.StatusUnauthorized, `Bearer realm="api"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, _ := newTestMiddleware(t, nethttp.Options{Realm: "api", Schemes: tt.schemes})
+			next := &claimsHandler{}
+			rec := serve(m.Authenticate(next), get(tt.header))
+			assert.Equal(t, tt.want, rec.Code, "status with schemes %q; body %s", tt.schemes, rec.Body)
+			if tt.want == http.StatusOK {
+				assert.Equal(t, "sub=camera scope=read", rec.Body.String(), "claims seen by the handler")
+				return
+			}
+			assert.Equal(t, tt.wantAuth, rec.Header().Get("WWW-Authenticate"), "challenge with schemes %q", tt.schemes)
+			assert.Equal(t, int64(0), next.calls.Load(), "handler calls after a failure")
+		})
+	}
+}
+
+func TestConcurrentRequests(t *testing.T) {
+	m, _ := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	next := &claimsHandler{}
+	h := m.Require(scopes.AllOf("read"))(next)
+
+	type request struct {
+		header   string
+		wantCode int
+		wantBody string
+	}
+	const n = 50
+	reqs := make([]request, n)
+	wantCalls := 0
+	for i := range reqs {
+		sub := fmt.Sprintf("client-%02d", i)
+		switch i % 5 {
+		case 0, 1:
+			reqs[i] = request{"Bearer " + testIssuer.MustMint(t, verifiertest.Token{Subject: sub, Scope: "read"}), http.StatusOK, "sub=" + sub + " scope=read"}
+			wantCalls++
+		case 2:
+			reqs[i] = request{"Bearer " + testIssuer.MustMint(t, verifiertest.Token{Subject: sub, Scope: "read", ExpiresIn: -time.Hour}), http.StatusUnauthorized,
+				`{"error":"invalid_token","error_description":"token expired"}`}
+		case 3:
+			reqs[i] = request{"Bearer " + testIssuer.MustMint(t, verifiertest.Token{Subject: sub, Scope: "write"}), http.StatusForbidden,
+				`{"error":"insufficient_scope","scope":"read"}`}
+		case 4:
+			good := testIssuer.MustMint(t, verifiertest.Token{Subject: sub, Scope: "read"})
+			reqs[i] = request{"Bearer " + spliceSig(good, testIssuer.MustMint(t, verifiertest.Token{Scope: "read"})), http.StatusUnauthorized,
+				`{"error":"invalid_token","error_description":"invalid signature"}`}
+		}
+	}
+
+	recs := make([]*httptest.ResponseRecorder, n)
+	var start, wg sync.WaitGroup
+	start.Add(1)
+	for i := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start.Wait()
+			recs[i] = serve(h, get(reqs[i].header))
+		}()
+	}
+	start.Done()
+	wg.Wait()
+
+	for i, rec := range recs {
+		assert.Equal(t, reqs[i].wantCode, rec.Code, "request %d status", i)
+		assert.Equal(t, reqs[i].wantBody, rec.Body.String(), "request %d body", i)
+	}
+	assert.Equal(t, int64(wantCalls), next.calls.Load(), "handler calls for %d requests with a valid token", wantCalls)
+}

@@ -1,0 +1,347 @@
+package verifier_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/jwtgate/jwtgate/verifier"
+)
+
+// vtClaimsFixture signs exact claims JSON with a static ES256 key and
+// verifies it at vtEpoch.
+type vtClaimsFixture struct {
+	signer *vtSigner
+	v      *verifier.Verifier
+}
+
+func vtNewClaimsFixture(t *testing.T) *vtClaimsFixture {
+	t.Helper()
+	signer := vtNewSigner(t, "ES256", "claims-key")
+	cfg := signer.config(vtNewClock())
+	cfg.Audiences = append(cfg.Audiences, "https://other.example.test")
+	return &vtClaimsFixture{signer: signer, v: vtNew(t, cfg)}
+}
+
+// verify signs header and payload and returns the verified claims.
+func (f *vtClaimsFixture) verify(t *testing.T, header, payload string) *verifier.Claims {
+	t.Helper()
+	tok := f.signer.raw(t, header, payload)
+	c, err := f.v.Verify(context.Background(), tok)
+	require.NoError(t, err, "Verify(header %s, payload %s) returned an error; want claims", header, payload)
+	require.NotNil(t, c, "Verify returned nil claims and nil error")
+	return c
+}
+
+const vtClaimsHeader = `{"alg":"ES256","kid":"claims-key","typ":"at+jwt"}`
+
+// vtPayload returns a claims set with the mandatory members plus extra,
+// a comma-led list of members or "".
+func vtPayload(extra string) string {
+	return fmt.Sprintf(`{"iss":%q,"aud":%q,"exp":%d%s}`, vtStaticIssuer, vtAudience, vtEpoch.Add(time.Hour).Unix(), extra)
+}
+
+func TestClaimsAccessors(t *testing.T) {
+	f := vtNewClaimsFixture(t)
+	exp := vtEpoch.Unix() + 3600
+	payload := fmt.Sprintf(`{
+		"iss": %q,
+		"sub": "drone-fleet-7",
+		"aud": [%q, "https://other.example.test"],
+		"exp": %d.25,
+		"iat": %d.5,
+		"nbf": %d.125,
+		"jti": "token-id-1",
+		"client_id": "client-abc",
+		"azp": "azp-ignored",
+		"scope": "read write"
+	}`, vtStaticIssuer, vtAudience, exp, vtEpoch.Unix()-60, vtEpoch.Unix()-120)
+	c := f.verify(t, vtClaimsHeader, payload)
+
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"Issuer", c.Issuer(), vtStaticIssuer},
+		{"Subject", c.Subject(), "drone-fleet-7"},
+		{"Audience", c.Audience(), []string{vtAudience, "https://other.example.test"}},
+		{"ExpiresAt", c.ExpiresAt().UTC(), time.Unix(exp, 250_000_000).UTC()},
+		{"IssuedAt", c.IssuedAt().UTC(), time.Unix(vtEpoch.Unix()-60, 500_000_000).UTC()},
+		{"NotBefore", c.NotBefore().UTC(), time.Unix(vtEpoch.Unix()-120, 125_000_000).UTC()},
+		{"ID", c.ID(), "token-id-1"},
+		{"ClientID prefers client_id over azp", c.ClientID(), "client-abc"},
+		{"Scopes", c.Scopes().List(), []string{"read", "write"}},
+		{"Algorithm", c.Algorithm(), "ES256"},
+		{"KeyID", c.KeyID(), "claims-key"},
+		{"Type", c.Type(), "at+jwt"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.got, "Claims.%s() of payload %s", tc.name, payload)
+		})
+	}
+
+	t.Run("Audience returns a copy", func(t *testing.T) {
+		aud := c.Audience()
+		require.NotEmpty(t, aud, "Claims.Audience()")
+		aud[0] = "https://mutated.example.test"
+		_ = append(aud[:1], "https://appended.example.test")
+		assert.Equal(t, []string{vtAudience, "https://other.example.test"}, c.Audience(),
+			"Claims.Audience() after the caller changed a previously returned slice")
+	})
+
+	t.Run("Scopes list is a copy", func(t *testing.T) {
+		l := c.Scopes().List()
+		l[0] = "admin"
+		assert.False(t, c.Scopes().Has("admin"), "Claims.Scopes().Has(admin) after mutating a returned List; want false")
+		assert.True(t, c.Scopes().Has("read"), "Claims.Scopes().Has(read) after mutating a returned List; want true")
+	})
+}
+
+func TestClaimsOptionalMembers(t *testing.T) {
+	f := vtNewClaimsFixture(t)
+	c := f.verify(t, `{"alg":"ES256"}`, vtPayload(""))
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"Subject", c.Subject(), ""},
+		{"IssuedAt", c.IssuedAt(), time.Time{}},
+		{"NotBefore", c.NotBefore(), time.Time{}},
+		{"ID", c.ID(), ""},
+		{"ClientID", c.ClientID(), ""},
+		{"Scopes.Len", c.Scopes().Len(), 0},
+		{"KeyID", c.KeyID(), ""},
+		{"Type", c.Type(), ""},
+		{"Audience of a string aud", c.Audience(), []string{vtAudience}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.got, "Claims.%s() of a token without the optional members", tc.name)
+		})
+	}
+}
+
+func TestClaimsClientID(t *testing.T) {
+	f := vtNewClaimsFixture(t)
+	tests := []struct {
+		name  string
+		extra string
+		want  string
+	}{
+		{"client_id only", `,"client_id":"c1"`, "c1"},
+		{"azp only", `,"azp":"a1"`, "a1"},
+		{"both, client_id first", `,"client_id":"c1","azp":"a1"`, "c1"},
+		{"both, azp first", `,"azp":"a1","client_id":"c1"`, "c1"},
+		{"empty client_id falls back to azp", `,"client_id":"","azp":"a1"`, "a1"},
+		{"neither", ``, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := f.verify(t, vtClaimsHeader, vtPayload(tc.extra))
+			assert.Equal(t, tc.want, c.ClientID(), "Claims.ClientID() with members %s", tc.extra)
+		})
+	}
+}
+
+func TestClaimsScopes(t *testing.T) {
+	f := vtNewClaimsFixture(t)
+	tests := []struct {
+		name  string
+		extra string
+		want  []string
+	}{
+		{"scope string", `,"scope":"read write"`, []string{"read", "write"}},
+		{"scope with extra spaces and repeats", `,"scope":"  read   write read "`, []string{"read", "write"}},
+		{"scp array", `,"scp":["read","write"]`, []string{"read", "write"}},
+		{"scp string", `,"scp":"read write"`, []string{"read", "write"}},
+		{"scp empty array", `,"scp":[]`, nil},
+		{"scope empty string", `,"scope":""`, nil},
+		{"union of scope and scp", `,"scope":"read write","scp":["write","admin"]`, []string{"read", "write", "admin"}},
+		{"union, scp first", `,"scp":["admin"],"scope":"read"`, []string{"admin", "read"}},
+		{"scope values are case-sensitive", `,"scope":"Read read"`, []string{"Read", "read"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := f.verify(t, vtClaimsHeader, vtPayload(tc.extra))
+			got := c.Scopes()
+			assert.ElementsMatch(t, tc.want, got.List(), "Claims.Scopes().List() with members %s", tc.extra)
+			assert.Equal(t, len(tc.want), got.Len(), "Claims.Scopes().Len() with members %s", tc.extra)
+			for _, s := range tc.want {
+				assert.True(t, got.Has(s), "Claims.Scopes().Has(%q) with members %s = false, want true", s, tc.extra)
+			}
+			assert.False(t, got.Has("delete"), "Claims.Scopes().Has(delete) with members %s = true, want false", tc.extra)
+		})
+	}
+
+	t.Run("scope of the wrong type", func(t *testing.T) {
+		for _, extra := range []string{`,"scope":42`, `,"scp":[1,2]`, `,"scp":{"read":true}`} {
+			tok := f.signer.raw(t, vtClaimsHeader, vtPayload(extra))
+			_, err := f.v.Verify(context.Background(), tok)
+			vtRequireRejected(t, err, verifier.ErrMalformed, tok)
+		}
+	})
+}
+
+func TestClaimsDecode(t *testing.T) {
+	f := vtNewClaimsFixture(t)
+	c := f.verify(t, vtClaimsHeader, vtPayload(`,
+		"tenant": {"id": "t-42", "limits": {"rps": 25, "burst": 2.5}, "regions": ["eu", "us"]},
+		"roles": ["pilot", "viewer"],
+		"user_id": 9007199254740993,
+		"active": true,
+		"note": "caf\u00e9 \"quoted\""`))
+
+	type limits struct {
+		RPS   int     `json:"rps"`
+		Burst float64 `json:"burst"`
+	}
+	var got struct {
+		Issuer string `json:"iss"`
+		Exp    float64
+		Tenant struct {
+			ID      string   `json:"id"`
+			Limits  limits   `json:"limits"`
+			Regions []string `json:"regions"`
+		} `json:"tenant"`
+		Roles  []string    `json:"roles"`
+		UserID json.Number `json:"user_id"`
+		Active bool        `json:"active"`
+		Note   string      `json:"note"`
+	}
+	require.NoError(t, c.Decode(&got), "Claims.Decode(&struct) returned an error")
+	assert.Equal(t, vtStaticIssuer, got.Issuer, "decoded iss")
+	assert.Equal(t, float64(vtEpoch.Unix()+3600), got.Exp, "decoded exp")
+	assert.Equal(t, "t-42", got.Tenant.ID, "decoded tenant.id")
+	assert.Equal(t, limits{RPS: 25, Burst: 2.5}, got.Tenant.Limits, "decoded tenant.limits")
+	assert.Equal(t, []string{"eu", "us"}, got.Tenant.Regions, "decoded tenant.regions")
+	assert.Equal(t, []string{"pilot", "viewer"}, got.Roles, "decoded roles")
+	assert.Equal(t, json.Number("9007199254740993"), got.UserID, "decoded user_id keeps all digits")
+	assert.True(t, got.Active, "decoded active")
+	assert.Equal(t, `café "quoted"`, got.Note, "decoded note")
+
+	t.Run("into a map", func(t *testing.T) {
+		var m map[string]any
+		require.NoError(t, c.Decode(&m), "Claims.Decode(&map) returned an error")
+		assert.Equal(t, vtStaticIssuer, m["iss"], "map[iss]")
+		assert.Equal(t, map[string]any{"rps": float64(25), "burst": 2.5}, m["tenant"].(map[string]any)["limits"], "map[tenant][limits]")
+	})
+
+	t.Run("type mismatch", func(t *testing.T) {
+		var bad struct {
+			Tenant string `json:"tenant"`
+		}
+		err := c.Decode(&bad)
+		require.Error(t, err, "Claims.Decode into a string field for an object claim returned nil")
+		var typeErr *json.UnmarshalTypeError
+		assert.True(t, errors.As(err, &typeErr), "Claims.Decode error %q (%T) does not wrap *json.UnmarshalTypeError", err, err)
+		assert.True(t, strings.HasPrefix(err.Error(), "verifier: decoding claims"), "Claims.Decode error %q lacks the package prefix", err)
+	})
+
+	t.Run("not a pointer", func(t *testing.T) {
+		var m map[string]any
+		err := c.Decode(m)
+		require.Error(t, err, "Claims.Decode(non-pointer) returned nil")
+		var invalid *json.InvalidUnmarshalError
+		assert.True(t, errors.As(err, &invalid), "Claims.Decode(non-pointer) error %q (%T) does not wrap *json.InvalidUnmarshalError", err, err)
+	})
+
+	t.Run("decoded values do not alias the claims", func(t *testing.T) {
+		var first struct {
+			Roles []string `json:"roles"`
+		}
+		require.NoError(t, c.Decode(&first), "Claims.Decode")
+		first.Roles[0] = "admin"
+		var second struct {
+			Roles []string `json:"roles"`
+		}
+		require.NoError(t, c.Decode(&second), "Claims.Decode")
+		assert.Equal(t, []string{"pilot", "viewer"}, second.Roles, "roles decoded after the caller changed an earlier result")
+	})
+}
+
+func TestClaimsContext(t *testing.T) {
+	f := vtNewClaimsFixture(t)
+	c := f.verify(t, vtClaimsHeader, vtPayload(`,"sub":"ctx-user"`))
+
+	t.Run("round trip", func(t *testing.T) {
+		ctx := verifier.NewContext(context.Background(), c)
+		got, ok := verifier.FromContext(ctx)
+		require.True(t, ok, "FromContext(NewContext(ctx, claims)) reported no claims")
+		assert.Same(t, c, got, "FromContext(NewContext(ctx, claims)) returned other claims")
+		assert.Equal(t, "ctx-user", got.Subject(), "Subject() of claims from the context")
+	})
+
+	t.Run("derived context", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(verifier.NewContext(context.Background(), c))
+		defer cancel()
+		ctx = context.WithValue(ctx, struct{ other int }{1}, "x")
+		got, ok := verifier.FromContext(ctx)
+		require.True(t, ok, "FromContext on a context derived from NewContext reported no claims")
+		assert.Same(t, c, got, "FromContext on a derived context returned other claims")
+	})
+
+	t.Run("empty context", func(t *testing.T) {
+		got, ok := verifier.FromContext(context.Background())
+		assert.False(t, ok, "FromContext(context.Background()) reported claims")
+		assert.Nil(t, got, "FromContext(context.Background()) returned %v, want nil", got)
+	})
+
+	t.Run("nil claims", func(t *testing.T) {
+		got, ok := verifier.FromContext(verifier.NewContext(context.Background(), nil))
+		assert.False(t, ok, "FromContext(NewContext(ctx, nil)) reported claims")
+		assert.Nil(t, got, "FromContext(NewContext(ctx, nil)) returned %v, want nil", got)
+	})
+
+	t.Run("innermost claims win", func(t *testing.T) {
+		other := f.verify(t, vtClaimsHeader, vtPayload(`,"sub":"inner"`))
+		ctx := verifier.NewContext(verifier.NewContext(context.Background(), c), other)
+		got, ok := verifier.FromContext(ctx)
+		require.True(t, ok, "FromContext on nested NewContext reported no claims")
+		assert.Equal(t, "inner", got.Subject(), "Subject() of claims from a context set twice")
+	})
+}
+
+// TestClaimsConcurrentReads reads one Claims from many goroutines; run with
+// -race to check that the accessors do not write.
+func TestClaimsConcurrentReads(t *testing.T) {
+	f := vtNewClaimsFixture(t)
+	c := f.verify(t, vtClaimsHeader, vtPayload(`,"sub":"s","jti":"j","azp":"a","scope":"read write","scp":["admin"],"iat":1893455000,"tenant":{"id":"t"}`))
+
+	const workers, rounds = 8, 50
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				aud := c.Audience()
+				aud[0] = fmt.Sprint("worker-", w) // must not reach other readers
+				var extra struct {
+					Tenant struct {
+						ID string `json:"id"`
+					} `json:"tenant"`
+				}
+				err := c.Decode(&extra)
+				ok := err == nil && extra.Tenant.ID == "t" &&
+					c.Issuer() == vtStaticIssuer && c.Subject() == "s" && c.ID() == "j" &&
+					c.ClientID() == "a" && c.Scopes().HasAll("read", "write", "admin") &&
+					c.Scopes().Len() == 3 && c.Audience()[0] == vtAudience &&
+					c.ExpiresAt().Equal(vtEpoch.Add(time.Hour)) && c.IssuedAt().Unix() == 1893455000 &&
+					c.Algorithm() == "ES256" && c.KeyID() == "claims-key" && c.Type() == "at+jwt"
+				if !assert.True(t, ok, "worker %d: a concurrent read of the claims returned an unexpected value (Decode err %v)", w, err) {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,48 @@
+// Package verifier verifies OAuth 2.0 access tokens in JWT form (RFC 9068)
+// sent as bearer tokens (RFC 6750).
+//
+// A [Verifier] is built once from a [Config] that names the trusted issuers,
+// the accepted audiences and a key source from package jwks; [New] refuses a
+// configuration that would verify nothing. [Verifier.Verify] then checks a
+// token and returns its [Claims]:
+//
+//	v, err := verifier.New(verifier.Config{
+//		Issuers:   []string{"https://auth.example.com"},
+//		Audiences: []string{"https://api.example.com"},
+//		Keys:      keys, // a jwks.Source
+//		Leeway:    verifier.DefaultLeeway,
+//	})
+//	...
+//	claims, err := v.Verify(ctx, token)
+//	if errors.Is(err, verifier.ErrInvalidToken) { /* 401 */ }
+//
+// # What is checked
+//
+// Verify accepts only the compact serialisation of a JWS: three base64url
+// parts, at most [DefaultMaxTokenSize] bytes. It decodes the header and the
+// claims once each with a strict JSON reader that rejects duplicate member
+// names, and then checks, in order: the "alg" allowlist ("none" never); no
+// "crit" extension and no unencoded payload; "iss" among the trusted issuers,
+// before any key is looked up; a key found by the source for the token's
+// issuer, "kid" and "alg", whose type suits the algorithm; the signature;
+// "exp" present and not passed, "nbf" and "iat" not in the future, each
+// within the configured leeway; "aud" naming an accepted audience. The
+// token's "jku", "x5u", "jwk" and "x5c" headers are never used to find keys.
+//
+// # Errors
+//
+// Every rejection is an [*Error] matching [ErrInvalidToken] and exactly one
+// reason sentinel ([ErrMalformed], [ErrAlgorithm], [ErrUnsupportedHeader],
+// [ErrUnknownKey], [ErrSignature], [ErrMissingClaim], [ErrExpired],
+// [ErrNotYetValid], [ErrIssuer], [ErrAudience]). When no key can be obtained
+// at all the error matches [ErrKeysUnavailable] instead, which is not a
+// token rejection. Error messages never contain the token, a signature or key
+// material.
+//
+// # Claims
+//
+// [Claims] expose the registered claims, the client ID ("client_id" or
+// "azp") and the scopes ("scope" and "scp") through methods, and any other
+// claim through [Claims.Decode]. [NewContext] and [FromContext] carry claims
+// in a request context. Claims are immutable and safe to share.
+package verifier
