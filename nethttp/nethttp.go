@@ -14,10 +14,12 @@
 // with a JSON body mirroring the challenge, such as
 // {"error":"invalid_token","error_description":"token expired"}. Nothing
 // in a response echoes the token.
+//
+// [Options] are shared by the Echo and Gin adapters (packages echomw and
+// ginmw), which answer every request exactly as this package does.
 package nethttp
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -29,20 +31,22 @@ import (
 // Errors for requests that fail before a token is verified; see
 // Options.ErrorHandler.
 var (
-	// ErrNoCredentials: the request carries no token in an accepted
-	// scheme (no Authorization header, or another scheme such as Basic).
-	// Answered with 401 and a challenge without error code.
+	// ErrNoCredentials: the request carries no token in an accepted place
+	// and scheme (no Authorization header, or another scheme such as
+	// Basic). Answered with 401 and a challenge without error code.
 	ErrNoCredentials = httpauth.ErrNoCredentials
 	// ErrInvalidRequest: the request is malformed, such as two
-	// Authorization headers or an empty token. Answered with 400
-	// invalid_request.
+	// Authorization headers, an empty token, or a token in more than one
+	// place. Answered with 400 invalid_request.
 	ErrInvalidRequest = httpauth.ErrInvalidRequest
 )
 
-// Options configures a [Middleware]. The zero value is ready to use.
+// Options configures a [Middleware], and the middleware of packages echomw
+// and ginmw, so that all three answer every request the same way. The zero
+// value is ready to use.
 type Options struct {
-	// Realm is the realm attribute of WWW-Authenticate challenges. Empty
-	// means the challenge carries no realm.
+	// Realm is the realm attribute of WWW-Authenticate challenges, in
+	// printable ASCII. Empty means the challenge carries no realm.
 	Realm string
 
 	// Schemes lists the authorization scheme words accepted before the
@@ -55,41 +59,55 @@ type Options struct {
 	// unavailable. Zero means 30 seconds.
 	RetryAfter time.Duration
 
+	// Optional lets a request without any token through Authenticate
+	// without claims, so one handler can serve anonymous and authenticated
+	// callers. A request with a bad token is still rejected, and scope
+	// guards still require a token.
+	Optional bool
+
+	// Skip, if set, reports whether a request bypasses authentication and
+	// scope guards altogether, such as health checks or CORS preflight
+	// requests (see [IsPreflight]). Skipped requests reach the handler
+	// without claims.
+	Skip func(*http.Request) bool
+
+	// Cookie, if set, names a cookie that may carry the token, for browser
+	// clients. An empty cookie counts as no token.
+	Cookie string
+
+	// Query, if set, names a URI query parameter that may carry the token,
+	// such as "access_token" (RFC 6750 section 2.3). Tokens in URLs end up
+	// in logs and browser history; prefer the header.
+	//
+	// Whatever the sources, a request carrying a token in more than one
+	// place, or in one place twice, is answered with 400 invalid_request
+	// (RFC 6750 section 2).
+	Query string
+
 	// ErrorHandler, if set, answers failed requests instead of the default
 	// RFC 6750 response. The error it receives matches one of:
 	// [ErrNoCredentials] (no token), [ErrInvalidRequest] (malformed
 	// request), verifier.ErrInvalidToken (an *verifier.Error naming the
 	// reason), verifier.ErrKeysUnavailable, or scopes.ErrInsufficientScope
-	// (a *scopes.MissingError). It may call [Middleware.WriteError] to send
-	// the default response after, say, logging.
+	// (a *scopes.MissingError). It may call [Middleware.WriteError] to send the
+	// default response after, say, logging.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // Middleware authenticates requests with a verifier. It is safe for
 // concurrent use.
-type Middleware struct {
-	auth    *httpauth.Auth
-	onError func(http.ResponseWriter, *http.Request, error)
-}
+type Middleware struct{ auth *httpauth.Auth }
 
 // New returns a middleware that verifies tokens with v.
 func New(v *verifier.Verifier, opts Options) (*Middleware, error) {
-	auth, err := httpauth.New(v, httpauth.Settings{Realm: opts.Realm, Schemes: opts.Schemes, RetryAfter: opts.RetryAfter})
-	if err != nil {
-		return nil, fmt.Errorf("nethttp: %w", err)
-	}
-	m := &Middleware{auth: auth, onError: opts.ErrorHandler}
-	if m.onError == nil {
-		m.onError = m.WriteError
-	}
-	return m, nil
+	return httpauth.NewAdapter("nethttp", v, httpauth.Settings(opts), func(a *httpauth.Auth) *Middleware { return &Middleware{a} })
 }
 
 // Authenticate returns a handler that verifies the request's token, stores
 // the claims in the request context and calls next, or answers with an
 // error without calling next.
 func (m *Middleware) Authenticate(next http.Handler) http.Handler {
-	return m.Require(scopes.Requirement{})(next)
+	return m.handler(next, m.auth.Authenticate)
 }
 
 // Require returns middleware that lets a request through only if its token
@@ -98,24 +116,26 @@ func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 // so Require alone protects a route:
 //
 //	mux.Handle("POST /items", m.Require(scopes.AllOf("write"))(createItem))
+//	mux.Handle("GET /reports", m.Require(scopes.AnyOf("reports:read", "admin"))(reports))
 func (m *Middleware) Require(req scopes.Requirement) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			claims, fresh, err := m.auth.Authorize(r, req)
-			if err != nil {
-				m.onError(w, r, err)
-				return
-			}
-			if fresh {
-				r = r.WithContext(verifier.NewContext(r.Context(), claims))
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
+	check := func(r *http.Request) (*http.Request, error) { return m.auth.Authorize(r, req) }
+	return func(next http.Handler) http.Handler { return m.handler(next, check) }
+}
+
+func (m *Middleware) handler(next http.Handler, check func(*http.Request) (*http.Request, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r2, err := check(r)
+		if err != nil {
+			m.auth.Fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r2)
+	})
 }
 
 // WriteError sends the default RFC 6750 response for err, as described in
-// the package documentation.
+// the package documentation, using the middleware's realm and scheme. A
+// custom Options.ErrorHandler may call it.
 func (m *Middleware) WriteError(w http.ResponseWriter, _ *http.Request, err error) {
 	m.auth.ResponseFor(err).Write(w)
 }
@@ -125,3 +145,8 @@ func (m *Middleware) WriteError(w http.ResponseWriter, _ *http.Request, err erro
 func ClaimsFrom(r *http.Request) (*verifier.Claims, bool) {
 	return verifier.FromContext(r.Context())
 }
+
+// IsPreflight reports whether r is a CORS preflight request (OPTIONS with an
+// Access-Control-Request-Method header), which browsers send without
+// credentials. Use it as Options.Skip, or inside one.
+func IsPreflight(r *http.Request) bool { return httpauth.IsPreflight(r) }

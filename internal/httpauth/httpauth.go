@@ -19,11 +19,19 @@ import (
 // DefaultRetryAfter is the Retry-After sent with 503 answers.
 const DefaultRetryAfter = 30 * time.Second
 
-// Settings are the adapter options that do not depend on a framework.
+// Settings are the adapter options; see nethttp.Options for their meaning.
+// The two types must stay field for field the same: every adapter converts
+// its nethttp.Options with Settings(opts), which stops compiling if they
+// drift apart.
 type Settings struct {
-	Realm      string
-	Schemes    []string
-	RetryAfter time.Duration
+	Realm        string
+	Schemes      []string
+	RetryAfter   time.Duration
+	Optional     bool
+	Skip         func(*http.Request) bool
+	Cookie       string
+	Query        string
+	ErrorHandler func(http.ResponseWriter, *http.Request, error)
 }
 
 // Auth authenticates requests. It is immutable and safe for concurrent use.
@@ -32,10 +40,34 @@ type Auth struct {
 	realm      string
 	schemes    []string
 	retryAfter string
+	optional   bool
+	skip       func(*http.Request) bool
+	cookie     string
+	query      string
+	onError    func(http.ResponseWriter, *http.Request, error)
 }
 
-// New checks s and returns an Auth that verifies tokens with v.
-func New(v *verifier.Verifier, s Settings) (*Auth, error) {
+// New checks s and returns an Auth that verifies tokens with v. Its errors
+// start with pkg, the name of the adapter package being configured.
+func New(pkg string, v *verifier.Verifier, s Settings) (*Auth, error) {
+	a, err := newAuth(v, s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", pkg, err)
+	}
+	return a, nil
+}
+
+// NewAdapter returns wrap of a new Auth, or New's error: the constructor
+// of every adapter's middleware type.
+func NewAdapter[M any](pkg string, v *verifier.Verifier, s Settings, wrap func(*Auth) *M) (*M, error) {
+	a, err := New(pkg, v, s)
+	if err != nil {
+		return nil, err
+	}
+	return wrap(a), nil
+}
+
+func newAuth(v *verifier.Verifier, s Settings) (*Auth, error) {
 	if v == nil {
 		return nil, errors.New("verifier is nil")
 	}
@@ -47,9 +79,12 @@ func New(v *verifier.Verifier, s Settings) (*Auth, error) {
 		schemes = []string{"Bearer"}
 	}
 	for _, sc := range schemes {
-		if sc == "" || strings.ContainsFunc(sc, func(r rune) bool { return !isTokenChar(r) }) {
+		if !isToken(sc) {
 			return nil, fmt.Errorf("scheme %q is not an HTTP authentication scheme name", sc)
 		}
+	}
+	if s.Cookie != "" && !isToken(s.Cookie) {
+		return nil, fmt.Errorf("cookie name %q is not a valid cookie name", s.Cookie)
 	}
 	retry := s.RetryAfter
 	switch {
@@ -63,10 +98,30 @@ func New(v *verifier.Verifier, s Settings) (*Auth, error) {
 		realm:      s.Realm,
 		schemes:    append([]string(nil), schemes...),
 		retryAfter: fmt.Sprint(int64(retry / time.Second)),
+		optional:   s.Optional,
+		skip:       s.Skip,
+		cookie:     s.Cookie,
+		query:      s.Query,
+		onError:    s.ErrorHandler,
 	}, nil
 }
 
-// ErrNoCredentials means the request carried no token in a scheme we accept.
+// HasErrorHandler reports whether the application set its own error
+// handler.
+func (a *Auth) HasErrorHandler() bool { return a.onError != nil }
+
+// Fail answers a failed request: with the application's error handler if it
+// set one, otherwise with the RFC 6750 response for err.
+func (a *Auth) Fail(w http.ResponseWriter, r *http.Request, err error) {
+	if a.onError != nil {
+		a.onError(w, r, err)
+		return
+	}
+	a.ResponseFor(err).Write(w)
+}
+
+// ErrNoCredentials means the request carried no token in a place and scheme
+// we accept.
 var ErrNoCredentials = errors.New("no bearer token in the request")
 
 // ErrInvalidRequest is matched by every [*RequestError].
@@ -85,28 +140,81 @@ func (e *RequestError) Is(target error) bool { return target == ErrInvalidReques
 // IsNoCredentials reports whether err means the request carried no token.
 func IsNoCredentials(err error) bool { return errors.Is(err, ErrNoCredentials) }
 
-// Token returns the token the request carries in its Authorization header.
+// Token returns the token the request carries: in the Authorization header,
+// or, where configured, in a cookie or a query parameter. A token in more
+// than one place, or a place used twice, is a malformed request (RFC 6750
+// section 2).
 func (a *Auth) Token(r *http.Request) (string, error) {
-	values := r.Header.Values("Authorization")
-	switch len(values) {
+	var token string
+	places := 0
+	found := func(t string) {
+		token = t
+		places++
+	}
+
+	switch values := r.Header.Values("Authorization"); len(values) {
 	case 0:
-		return "", ErrNoCredentials
 	case 1:
+		t, err := a.fromHeader(values[0])
+		if err != nil {
+			return "", err
+		}
+		if t != "" {
+			found(t)
+		}
 	default:
 		return "", &RequestError{"more than one Authorization header"}
 	}
-	scheme, rest, _ := strings.Cut(values[0], " ")
-	if !a.acceptsScheme(scheme) {
-		// Another authentication method (Basic, ...): RFC 6750 section 3.1
-		// treats it like a request without credentials.
+
+	if a.cookie != "" {
+		switch cookies := r.CookiesNamed(a.cookie); len(cookies) {
+		case 0:
+		case 1:
+			if v := cookies[0].Value; v != "" { // an emptied cookie is no token
+				found(v)
+			}
+		default:
+			return "", &RequestError{"token cookie sent more than once"}
+		}
+	}
+
+	if a.query != "" && r.URL.RawQuery != "" {
+		switch values := r.URL.Query()[a.query]; len(values) {
+		case 0:
+		case 1:
+			if values[0] == "" {
+				return "", &RequestError{"empty token"}
+			}
+			found(values[0])
+		default:
+			return "", &RequestError{"token query parameter sent more than once"}
+		}
+	}
+
+	switch places {
+	case 0:
 		return "", ErrNoCredentials
+	case 1:
+		if strings.ContainsAny(token, " \t") {
+			return "", &RequestError{"token contains whitespace"}
+		}
+		return token, nil
+	default:
+		return "", &RequestError{"token sent in more than one place"}
+	}
+}
+
+// fromHeader returns the token of an Authorization header value, or "" if
+// the value uses a scheme we do not accept: RFC 6750 section 3.1 treats
+// another authentication method (Basic, ...) like no credentials.
+func (a *Auth) fromHeader(value string) (string, error) {
+	scheme, rest, _ := strings.Cut(value, " ")
+	if !a.acceptsScheme(scheme) {
+		return "", nil
 	}
 	token := strings.TrimLeft(rest, " ")
-	switch {
-	case token == "":
+	if token == "" {
 		return "", &RequestError{"empty token"}
-	case strings.ContainsAny(token, " \t"):
-		return "", &RequestError{"token contains whitespace"}
 	}
 	return token, nil
 }
@@ -120,30 +228,57 @@ func (a *Auth) acceptsScheme(s string) bool {
 	return false
 }
 
-// Authenticate verifies the token the request carries and returns its
-// claims.
-func (a *Auth) Authenticate(r *http.Request) (*verifier.Claims, error) {
-	token, err := a.Token(r)
-	if err != nil {
-		return nil, err
-	}
-	return a.v.Verify(r.Context(), token)
+// Authenticate runs the authentication middleware's checks on r. It returns
+// the request to pass on, which carries the verified claims in its context,
+// and nil; or the request as far as it got and the error to answer with. A
+// request the skipper matches passes unchanged; so does one without a token
+// when authentication is optional.
+func (a *Auth) Authenticate(r *http.Request) (*http.Request, error) {
+	return a.check(r, scopes.Requirement{}, a.optional)
 }
 
-// Authorize returns the claims already in ctx, or authenticates the request
-// if there are none, and checks them against req. fresh reports whether the
-// claims came from this call (and so still need to be stored in the
-// request's context).
-func (a *Auth) Authorize(r *http.Request, req scopes.Requirement) (claims *verifier.Claims, fresh bool, err error) {
+// Authorize runs a scope guard's checks on r: it reuses claims an earlier
+// Authenticate stored in the context, or authenticates the request itself
+// (a token is then required even when authentication is optional), and
+// checks the claims against req. It returns what Authenticate returns; when
+// only the scope check fails, the request returned carries the claims. A
+// request the skipper matches passes unchanged.
+func (a *Auth) Authorize(r *http.Request, req scopes.Requirement) (*http.Request, error) {
+	return a.check(r, req, false)
+}
+
+func (a *Auth) check(r *http.Request, req scopes.Requirement, optional bool) (*http.Request, error) {
+	if a.skip != nil && a.skip(r) {
+		return r, nil
+	}
 	claims, ok := verifier.FromContext(r.Context())
 	if !ok {
-		if claims, err = a.Authenticate(r); err != nil {
-			return nil, false, err
+		token, err := a.Token(r)
+		if err != nil {
+			if optional && err == ErrNoCredentials {
+				return r, nil
+			}
+			return r, err
 		}
-		fresh = true
+		if claims, err = a.v.Verify(r.Context(), token); err != nil {
+			return r, err
+		}
+		r = r.WithContext(verifier.NewContext(r.Context(), claims))
 	}
-	if err := req.Check(claims.Scopes()); err != nil {
-		return nil, false, err
-	}
-	return claims, fresh, nil
+	// On a scope failure, r carries the claims, so that an error handler
+	// can log who was refused.
+	return r, req.Check(claims.Scopes())
+}
+
+// IsPreflight reports whether r is a CORS preflight request: OPTIONS with an
+// Access-Control-Request-Method header. Browsers send no credentials with
+// it.
+func IsPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+}
+
+// isToken reports whether s is a non-empty HTTP token (RFC 9110 section
+// 5.6.2), the syntax of scheme and cookie names.
+func isToken(s string) bool {
+	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !isTokenChar(r) })
 }

@@ -36,6 +36,7 @@ type body struct {
 //	malformed request           400  error="invalid_request"
 //	token rejected              401  error="invalid_token"
 //	scope missing               403  error="insufficient_scope", scope="..."
+//	                                 (an any-of guard adds error_description)
 //	keys unavailable            503  no challenge, Retry-After
 //	anything else               500  no challenge
 func (a *Auth) ResponseFor(err error) Response {
@@ -49,10 +50,18 @@ func (a *Auth) ResponseFor(err error) Response {
 		return a.challenge(http.StatusUnauthorized, body{})
 	case errors.As(err, &reqErr):
 		return a.challenge(http.StatusBadRequest, body{Error: "invalid_request", Description: reqErr.Description})
+	case errors.Is(err, ErrInvalidRequest):
+		return a.challenge(http.StatusBadRequest, body{Error: "invalid_request", Description: "invalid request"})
 	case errors.As(err, &tokErr):
 		return a.challenge(http.StatusUnauthorized, body{Error: "invalid_token", Description: tokErr.Description()})
 	case errors.As(err, &missing):
-		return a.challenge(http.StatusForbidden, body{Error: "insufficient_scope", Scope: missing.Required.String()})
+		b := body{Error: "insufficient_scope", Scope: missing.Required.String()}
+		if missing.Required.IsAnyOf() && len(missing.Missing) > 1 {
+			// RFC 6750 reads "scope" as the scopes needed; say that any
+			// one of them will do.
+			b.Description = "any one of the listed scopes is required"
+		}
+		return a.challenge(http.StatusForbidden, b)
 	case errors.Is(err, verifier.ErrKeysUnavailable):
 		return Response{
 			Status:     http.StatusServiceUnavailable,
@@ -102,14 +111,17 @@ func writeQuoted(sb *strings.Builder, v string) {
 	}
 }
 
+// marshal returns the JSON body followed by a newline, as json.Encoder (and
+// so Echo) writes it.
 func marshal(b body) []byte {
 	out, _ := json.Marshal(b) // cannot fail: three strings
-	return out
+	return append(out, '\n')
 }
 
-// Write sends the response.
-func (resp Response) Write(w http.ResponseWriter) {
-	h := w.Header()
+// SetHeaders sets the response's headers in h: WWW-Authenticate and
+// Retry-After where the response has them, Content-Type and Cache-Control
+// always.
+func (resp Response) SetHeaders(h http.Header) {
 	if resp.Challenge != "" {
 		h.Set("WWW-Authenticate", resp.Challenge)
 	}
@@ -118,6 +130,11 @@ func (resp Response) Write(w http.ResponseWriter) {
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
+}
+
+// Write sends the response.
+func (resp Response) Write(w http.ResponseWriter) {
+	resp.SetHeaders(w.Header())
 	w.WriteHeader(resp.Status)
 	_, _ = w.Write(resp.Body)
 }
