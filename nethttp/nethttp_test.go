@@ -181,7 +181,7 @@ func TestFailures(t *testing.T) {
 		header     []string
 		wantStatus int
 		wantAuth   string
-		wantBody   string
+		wantBody   string // JSON text; the body is this and a newline
 	}
 	tokenFailure := func(name, tok, desc string) failure {
 		challenge, body := invalid(desc)
@@ -221,8 +221,8 @@ func TestFailures(t *testing.T) {
 			`Bearer realm="api", error="insufficient_scope", scope="read write"`,
 			`{"error":"insufficient_scope","scope":"read write"}`},
 		{"none of any-of", requireAny, []string{"Bearer " + valid}, 403,
-			`Bearer realm="api", error="insufficient_scope", scope="admin write"`,
-			`{"error":"insufficient_scope","scope":"admin write"}`},
+			`Bearer realm="api", error="insufficient_scope", error_description="any one of the listed scopes is required", scope="admin write"`,
+			`{"error":"insufficient_scope","error_description":"any one of the listed scopes is required","scope":"admin write"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,7 +231,7 @@ func TestFailures(t *testing.T) {
 			assert.Equal(t, int64(0), next.calls.Load(), "handler calls after a failure with Authorization %q", tt.header)
 			assert.Equal(t, tt.wantStatus, rec.Code, "status for Authorization %q", tt.header)
 			assert.Equal(t, []string{tt.wantAuth}, rec.Header().Values("WWW-Authenticate"), "WWW-Authenticate for Authorization %q", tt.header)
-			assert.Equal(t, tt.wantBody, rec.Body.String(), "body for Authorization %q", tt.header)
+			assert.Equal(t, tt.wantBody+"\n", rec.Body.String(), "body for Authorization %q", tt.header)
 			assert.Equal(t, "application/json", rec.Header().Get("Content-Type"), "Content-Type")
 			assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"), "Cache-Control")
 			assert.Empty(t, rec.Header().Values("Retry-After"), "Retry-After on a %d", rec.Code)
@@ -346,7 +346,7 @@ func TestKeysUnavailable(t *testing.T) {
 				assert.Equal(t, []string{tt.wantRetry}, rec.Header().Values("Retry-After"), "Retry-After on a 503")
 				assert.Equal(t, "application/json", rec.Header().Get("Content-Type"), "Content-Type on a 503")
 				assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"), "Cache-Control on a 503")
-				assert.Equal(t, `{"error":"temporarily_unavailable","error_description":"signing keys unavailable"}`, rec.Body.String(), "body on a 503")
+				assert.Equal(t, `{"error":"temporarily_unavailable","error_description":"signing keys unavailable"}`+"\n", rec.Body.String(), "body on a 503")
 				assert.Equal(t, int64(0), next.calls.Load(), "handler calls on a 503")
 				assertNoLeak(t, rec, []string{"Bearer " + tok})
 			}
@@ -487,7 +487,7 @@ func TestWriteErrorDefault(t *testing.T) {
 	m.WriteError(rec, get(), &verifier.Error{Reason: verifier.ErrExpired})
 	assert.Equal(t, http.StatusUnauthorized, rec.Code, "WriteError(expired) status")
 	assert.Equal(t, `Bearer realm="api", error="invalid_token", error_description="token expired"`, rec.Header().Get("WWW-Authenticate"), "WriteError(expired) WWW-Authenticate")
-	assert.Equal(t, `{"error":"invalid_token","error_description":"token expired"}`, rec.Body.String(), "WriteError(expired) body")
+	assert.Equal(t, `{"error":"invalid_token","error_description":"token expired"}`+"\n", rec.Body.String(), "WriteError(expired) body")
 
 	rec = httptest.NewRecorder()
 	m.WriteError(rec, get(), errors.New("database down"))
@@ -510,6 +510,10 @@ func TestNew(t *testing.T) {
 		{"empty scheme", v, nethttp.Options{Schemes: []string{"Bearer", ""}}},
 		{"retry-after below one second", v, nethttp.Options{RetryAfter: 100 * time.Millisecond}},
 		{"negative retry-after", v, nethttp.Options{RetryAfter: -time.Minute}},
+		{"cookie name with a space", v, nethttp.Options{Cookie: "access token"}},
+		{"cookie name with a semicolon", v, nethttp.Options{Cookie: "at;path=/"}},
+		{"cookie name with an equals sign", v, nethttp.Options{Cookie: "at=x"}},
+		{"cookie name with CRLF", v, nethttp.Options{Cookie: "at\r\nSet-Cookie"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -581,14 +585,14 @@ func TestConcurrentRequests(t *testing.T) {
 			wantCalls++
 		case 2:
 			reqs[i] = request{"Bearer " + testIssuer.MustMint(t, verifiertest.Token{Subject: sub, Scope: "read", ExpiresIn: -time.Hour}), http.StatusUnauthorized,
-				`{"error":"invalid_token","error_description":"token expired"}`}
+				`{"error":"invalid_token","error_description":"token expired"}` + "\n"}
 		case 3:
 			reqs[i] = request{"Bearer " + testIssuer.MustMint(t, verifiertest.Token{Subject: sub, Scope: "write"}), http.StatusForbidden,
-				`{"error":"insufficient_scope","scope":"read"}`}
+				`{"error":"insufficient_scope","scope":"read"}` + "\n"}
 		case 4:
 			good := testIssuer.MustMint(t, verifiertest.Token{Subject: sub, Scope: "read"})
 			reqs[i] = request{"Bearer " + spliceSig(good, testIssuer.MustMint(t, verifiertest.Token{Scope: "read"})), http.StatusUnauthorized,
-				`{"error":"invalid_token","error_description":"invalid signature"}`}
+				`{"error":"invalid_token","error_description":"invalid signature"}` + "\n"}
 		}
 	}
 
@@ -611,4 +615,349 @@ func TestConcurrentRequests(t *testing.T) {
 		assert.Equal(t, reqs[i].wantBody, rec.Body.String(), "request %d body", i)
 	}
 	assert.Equal(t, int64(wantCalls), next.calls.Load(), "handler calls for %d requests with a valid token", wantCalls)
+}
+
+// whoHandler answers 200 with the subject of the claims in the request
+// context, or "anonymous" without claims, and counts its calls.
+type whoHandler struct{ calls atomic.Int64 }
+
+func (h *whoHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.calls.Add(1)
+	if claims, ok := nethttp.ClaimsFrom(r); ok {
+		fmt.Fprintf(w, "sub=%s", claims.Subject())
+		return
+	}
+	fmt.Fprint(w, "anonymous")
+}
+
+// req describes a request: method (GET if empty), target (/items if
+// empty), Authorization and Cookie header values, and other headers.
+type req struct {
+	method, target string
+	auth, cookies  []string
+	extra          http.Header
+}
+
+func (q req) build() *http.Request {
+	method, target := q.method, q.target
+	if method == "" {
+		method = http.MethodGet
+	}
+	if target == "" {
+		target = "/items"
+	}
+	r := httptest.NewRequest(method, target, nil)
+	for _, v := range q.auth {
+		r.Header.Add("Authorization", v)
+	}
+	for _, v := range q.cookies {
+		r.Header.Add("Cookie", v)
+	}
+	for k, vs := range q.extra {
+		for _, v := range vs {
+			r.Header.Add(k, v)
+		}
+	}
+	return r
+}
+
+func (q req) String() string {
+	r := q.build()
+	return fmt.Sprintf("%s %s, Authorization %q, Cookie %q", r.Method, r.URL, q.auth, q.cookies)
+}
+
+// outcome is what a request through a middleware chain should get: the
+// status, and either the handler's body (200) or the challenge and JSON
+// text of an error response.
+type outcome struct {
+	status    int
+	body      string // handler body on 200, JSON text otherwise
+	challenge string
+}
+
+// challenged is the answer to a request without a token.
+var challenged = outcome{http.StatusUnauthorized, `{}`, `Bearer realm="api"`}
+
+func badRequest(desc string) outcome {
+	return outcome{http.StatusBadRequest, `{"error":"invalid_request","error_description":"` + desc + `"}`,
+		`Bearer realm="api", error="invalid_request", error_description="` + desc + `"`}
+}
+
+func invalidToken(desc string) outcome {
+	return outcome{http.StatusUnauthorized, `{"error":"invalid_token","error_description":"` + desc + `"}`,
+		`Bearer realm="api", error="invalid_token", error_description="` + desc + `"`}
+}
+
+func insufficient(scope string) outcome {
+	return outcome{http.StatusForbidden, `{"error":"insufficient_scope","scope":"` + scope + `"}`,
+		`Bearer realm="api", error="insufficient_scope", scope="` + scope + `"`}
+}
+
+func passed(body string) outcome { return outcome{http.StatusOK, body, ""} }
+
+// assertOutcome serves q through chain(handler) and checks the answer.
+func assertOutcome(t *testing.T, chainName string, chain func(http.Handler) http.Handler, q req, want outcome) {
+	t.Helper()
+	next := &whoHandler{}
+	rec := serve(chain(next), q.build())
+	assert.Equal(t, want.status, rec.Code, "%s(%s) status; body %s", chainName, q, rec.Body)
+	if want.status == http.StatusOK {
+		assert.Equal(t, want.body, rec.Body.String(), "%s(%s) body written by the handler", chainName, q)
+		assert.Equal(t, int64(1), next.calls.Load(), "%s(%s) handler calls", chainName, q)
+		assert.Empty(t, rec.Header().Values("WWW-Authenticate"), "%s(%s) WWW-Authenticate on success", chainName, q)
+		return
+	}
+	assert.Equal(t, int64(0), next.calls.Load(), "%s(%s) handler calls after a failure", chainName, q)
+	assert.Equal(t, want.body+"\n", rec.Body.String(), "%s(%s) body", chainName, q)
+	assert.Equal(t, []string{want.challenge}, rec.Header().Values("WWW-Authenticate"), "%s(%s) WWW-Authenticate", chainName, q)
+	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"), "%s(%s) Content-Type", chainName, q)
+}
+
+func TestOptional(t *testing.T) {
+	m, counter := newTestMiddleware(t, nethttp.Options{Realm: "api", Optional: true, Cookie: "at"})
+	valid := testIssuer.MustMint(t, verifiertest.Token{Subject: "reader", Scope: "read"})
+	expired := testIssuer.MustMint(t, verifiertest.Token{Subject: "reader", Scope: "read", ExpiresIn: -time.Hour})
+
+	authenticate := m.Authenticate
+	requireRead := m.Require(scopes.AllOf("read"))
+	authThenRequire := func(h http.Handler) http.Handler { return m.Authenticate(requireRead(h)) }
+	tests := []struct {
+		name        string
+		chainName   string
+		chain       func(http.Handler) http.Handler
+		q           req
+		want        outcome
+		wantLookups int64
+	}{
+		{"no token", "Authenticate", authenticate, req{}, passed("anonymous"), 0},
+		{"Basic credentials", "Authenticate", authenticate, req{auth: []string{"Basic dXNlcjpwYXNz"}}, passed("anonymous"), 0},
+		{"empty cookie", "Authenticate", authenticate, req{cookies: []string{"at="}}, passed("anonymous"), 0},
+		{"valid token", "Authenticate", authenticate, req{auth: []string{"Bearer " + valid}}, passed("sub=reader"), 1},
+		{"valid cookie", "Authenticate", authenticate, req{cookies: []string{"at=" + valid}}, passed("sub=reader"), 1},
+		{"expired token", "Authenticate", authenticate, req{auth: []string{"Bearer " + expired}}, invalidToken("token expired"), 1},
+		{"garbage token", "Authenticate", authenticate, req{auth: []string{"Bearer garbage-token-value"}}, invalidToken("malformed token"), 0},
+		{"empty bearer", "Authenticate", authenticate, req{auth: []string{"Bearer "}}, badRequest("empty token"), 0},
+		{"token in header and cookie", "Authenticate", authenticate, req{auth: []string{"Bearer " + valid}, cookies: []string{"at=" + valid}},
+			badRequest("token sent in more than one place"), 0},
+		{"no token, Require alone", "Require(read)", requireRead, req{}, challenged, 0},
+		{"no token, Authenticate then Require", "Authenticate+Require(read)", authThenRequire, req{}, challenged, 0},
+		{"valid token, Authenticate then Require", "Authenticate+Require(read)", authThenRequire, req{auth: []string{"Bearer " + valid}}, passed("sub=reader"), 1},
+		{"valid token lacking scope", "Require(write)", m.Require(scopes.AllOf("write")), req{auth: []string{"Bearer " + valid}}, insufficient("write"), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := counter.n.Load()
+			assertOutcome(t, tt.chainName+" with Optional", tt.chain, tt.q, tt.want)
+			assert.Equal(t, tt.wantLookups, counter.n.Load()-before, "key lookups for %s(%s) with Optional", tt.chainName, tt.q)
+		})
+	}
+}
+
+func TestSkip(t *testing.T) {
+	var skips atomic.Int64
+	m, counter := newTestMiddleware(t, nethttp.Options{
+		Realm: "api",
+		Skip: func(r *http.Request) bool {
+			skips.Add(1)
+			return nethttp.IsPreflight(r) || r.URL.Path == "/healthz"
+		},
+	})
+	valid := testIssuer.MustMint(t, verifiertest.Token{Subject: "writer", Scope: "read write"})
+	preflight := http.Header{"Origin": {"https://app.example.test"}, "Access-Control-Request-Method": {"POST"}}
+	chains := []struct {
+		name  string
+		chain func(http.Handler) http.Handler
+	}{
+		{"Authenticate", m.Authenticate},
+		{"Require(admin)", m.Require(scopes.AllOf("admin"))},
+		{"Authenticate+Require(admin)", func(h http.Handler) http.Handler { return m.Authenticate(m.Require(scopes.AllOf("admin"))(h)) }},
+	}
+	tests := []struct {
+		name string
+		q    req
+		want outcome
+	}{
+		{"preflight without a token", req{method: http.MethodOptions, extra: preflight}, passed("anonymous")},
+		{"preflight with a garbage header", req{method: http.MethodOptions, auth: []string{"Bearer a", "Bearer b"}, extra: preflight}, passed("anonymous")},
+		{"preflight with a valid token", req{method: http.MethodOptions, auth: []string{"Bearer " + valid}, extra: preflight}, passed("anonymous")},
+		{"health check without a token", req{target: "/healthz"}, passed("anonymous")},
+		{"health check with a malformed token", req{target: "/healthz", auth: []string{"Bearer not-a-jwt"}}, passed("anonymous")},
+		{"OPTIONS without Access-Control-Request-Method", req{method: http.MethodOptions}, challenged},
+		{"GET with Access-Control-Request-Method", req{extra: preflight}, challenged},
+		{"other path", req{target: "/healthz/deep"}, challenged},
+	}
+	for _, c := range chains {
+		for _, tt := range tests {
+			t.Run(c.name+", "+tt.name, func(t *testing.T) {
+				beforeLookups, beforeSkips := counter.n.Load(), skips.Load()
+				assertOutcome(t, c.name+" with Skip", c.chain, tt.q, tt.want)
+				assert.Equal(t, int64(0), counter.n.Load()-beforeLookups, "key lookups for %s(%s) with Skip", c.name, tt.q)
+				assert.Positive(t, skips.Load()-beforeSkips, "Skip calls for %s(%s)", c.name, tt.q)
+			})
+		}
+		t.Run(c.name+", valid token on a route not skipped", func(t *testing.T) {
+			before := counter.n.Load()
+			want := insufficient("admin")
+			if c.name == "Authenticate" {
+				want = passed("sub=writer")
+			}
+			assertOutcome(t, c.name+" with Skip", c.chain, req{auth: []string{"Bearer " + valid}}, want)
+			assert.Equal(t, int64(1), counter.n.Load()-before, "key lookups for %s(valid token) with Skip", c.name)
+		})
+	}
+}
+
+func TestCookie(t *testing.T) {
+	m, counter := newTestMiddleware(t, nethttp.Options{Realm: "api", Cookie: "__Host-at"})
+	valid := testIssuer.MustMint(t, verifiertest.Token{Subject: "browser", Scope: "read"})
+	expired := testIssuer.MustMint(t, verifiertest.Token{Subject: "browser", Scope: "read", ExpiresIn: -time.Hour})
+	tests := []struct {
+		name        string
+		q           req
+		want        outcome
+		wantLookups int64
+	}{
+		{"valid cookie", req{cookies: []string{"__Host-at=" + valid}}, passed("sub=browser"), 1},
+		{"valid cookie among others", req{cookies: []string{"theme=dark; __Host-at=" + valid + "; lang=en"}}, passed("sub=browser"), 1},
+		{"valid cookie and Basic credentials", req{auth: []string{"Basic dXNlcjpwYXNz"}, cookies: []string{"__Host-at=" + valid}}, passed("sub=browser"), 1},
+		{"header still works", req{auth: []string{"Bearer " + valid}}, passed("sub=browser"), 1},
+		{"expired cookie", req{cookies: []string{"__Host-at=" + expired}}, invalidToken("token expired"), 1},
+		{"empty cookie", req{cookies: []string{"__Host-at="}}, challenged, 0},
+		{"cookie of another name", req{cookies: []string{"at=" + valid}}, challenged, 0},
+		{"cookie and header", req{auth: []string{"Bearer " + valid}, cookies: []string{"__Host-at=" + valid}}, badRequest("token sent in more than one place"), 0},
+		{"cookie twice", req{cookies: []string{"__Host-at=" + valid, "__Host-at=" + expired}}, badRequest("token cookie sent more than once"), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, c := range []struct {
+				name  string
+				chain func(http.Handler) http.Handler
+			}{{"Authenticate", m.Authenticate}, {"Require(read)", m.Require(scopes.AllOf("read"))}} {
+				before := counter.n.Load()
+				assertOutcome(t, c.name+" with Cookie", c.chain, tt.q, tt.want)
+				assert.Equal(t, tt.wantLookups, counter.n.Load()-before, "key lookups for %s(%s) with Cookie", c.name, tt.q)
+				if tt.want.status != http.StatusOK {
+					rec := serve(c.chain(&whoHandler{}), tt.q.build())
+					assertNoLeak(t, rec, []string{"Bearer " + valid, "Bearer " + expired})
+				}
+			}
+		})
+	}
+}
+
+func TestQuery(t *testing.T) {
+	m, counter := newTestMiddleware(t, nethttp.Options{Realm: "api", Query: "access_token"})
+	valid := testIssuer.MustMint(t, verifiertest.Token{Subject: "linker", Scope: "read"})
+	expired := testIssuer.MustMint(t, verifiertest.Token{Subject: "linker", Scope: "read", ExpiresIn: -time.Hour})
+	tests := []struct {
+		name        string
+		q           req
+		want        outcome
+		wantLookups int64
+	}{
+		{"valid token", req{target: "/items?access_token=" + valid}, passed("sub=linker"), 1},
+		{"valid token among other parameters", req{target: "/items?page=2&access_token=" + valid + "&sort=asc"}, passed("sub=linker"), 1},
+		{"header still works", req{auth: []string{"Bearer " + valid}}, passed("sub=linker"), 1},
+		{"expired token", req{target: "/items?access_token=" + expired}, invalidToken("token expired"), 1},
+		{"no query string", req{target: "/items"}, challenged, 0},
+		{"other parameters only", req{target: "/items?page=2"}, challenged, 0},
+		{"empty value", req{target: "/items?access_token="}, badRequest("empty token"), 0},
+		{"parameter twice", req{target: "/items?access_token=" + valid + "&access_token=" + valid}, badRequest("token query parameter sent more than once"), 0},
+		{"query and header", req{target: "/items?access_token=" + valid, auth: []string{"Bearer " + valid}}, badRequest("token sent in more than one place"), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, c := range []struct {
+				name  string
+				chain func(http.Handler) http.Handler
+			}{{"Authenticate", m.Authenticate}, {"Require(read)", m.Require(scopes.AllOf("read"))}} {
+				before := counter.n.Load()
+				assertOutcome(t, c.name+" with Query", c.chain, tt.q, tt.want)
+				assert.Equal(t, tt.wantLookups, counter.n.Load()-before, "key lookups for %s(%s) with Query", c.name, tt.q)
+				if tt.want.status != http.StatusOK {
+					rec := serve(c.chain(&whoHandler{}), tt.q.build())
+					assertNoLeak(t, rec, []string{"Bearer " + valid, "Bearer " + expired})
+				}
+			}
+		})
+	}
+}
+
+func TestErrorHandlerSentinels(t *testing.T) {
+	var (
+		mu  sync.Mutex
+		got []error
+	)
+	opts := nethttp.Options{
+		Realm:  "api",
+		Cookie: "at",
+		Query:  "access_token",
+	}
+	var m *nethttp.Middleware
+	opts.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		mu.Lock()
+		got = append(got, err)
+		mu.Unlock()
+		m.WriteError(w, r, err)
+	}
+	m, _ = newTestMiddleware(t, opts)
+	optOpts := opts
+	optOpts.Optional = true
+	optional, _ := newTestMiddleware(t, optOpts)
+	valid := testIssuer.MustMint(t, verifiertest.Token{Scope: "read"})
+
+	tests := []struct {
+		name       string
+		m          *nethttp.Middleware
+		q          req
+		wantErr    error // nil: ErrorHandler not called
+		wantStatus int
+	}{
+		{"no token", m, req{}, nethttp.ErrNoCredentials, http.StatusUnauthorized},
+		{"Basic credentials", m, req{auth: []string{"Basic dXNlcjpwYXNz"}}, nethttp.ErrNoCredentials, http.StatusUnauthorized},
+		{"empty cookie", m, req{cookies: []string{"at="}}, nethttp.ErrNoCredentials, http.StatusUnauthorized},
+		{"header and cookie", m, req{auth: []string{"Bearer " + valid}, cookies: []string{"at=" + valid}}, nethttp.ErrInvalidRequest, http.StatusBadRequest},
+		{"header and query", m, req{target: "/items?access_token=" + valid, auth: []string{"Bearer " + valid}}, nethttp.ErrInvalidRequest, http.StatusBadRequest},
+		{"cookie and query", m, req{target: "/items?access_token=" + valid, cookies: []string{"at=" + valid}}, nethttp.ErrInvalidRequest, http.StatusBadRequest},
+		{"cookie twice", m, req{cookies: []string{"at=a; at=b"}}, nethttp.ErrInvalidRequest, http.StatusBadRequest},
+		{"query twice", m, req{target: "/items?access_token=a&access_token=b"}, nethttp.ErrInvalidRequest, http.StatusBadRequest},
+		{"empty query value", m, req{target: "/items?access_token="}, nethttp.ErrInvalidRequest, http.StatusBadRequest},
+		{"Optional, no token", optional, req{}, nil, http.StatusOK},
+		{"Optional, two places", optional, req{auth: []string{"Bearer " + valid}, cookies: []string{"at=" + valid}}, nethttp.ErrInvalidRequest, http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			got = nil
+			mu.Unlock()
+			rec := serve(tt.m.Authenticate(&whoHandler{}), tt.q.build())
+			assert.Equal(t, tt.wantStatus, rec.Code, "Authenticate(%s) status with an ErrorHandler calling WriteError", tt.q)
+			mu.Lock()
+			defer mu.Unlock()
+			if tt.wantErr == nil {
+				assert.Empty(t, got, "ErrorHandler calls for Authenticate(%s)", tt.q)
+				return
+			}
+			require.Len(t, got, 1, "ErrorHandler calls for Authenticate(%s)", tt.q)
+			assert.ErrorIs(t, got[0], tt.wantErr, "error passed to ErrorHandler for Authenticate(%s)", tt.q)
+			for _, other := range []error{nethttp.ErrNoCredentials, nethttp.ErrInvalidRequest, verifier.ErrInvalidToken} {
+				if other != tt.wantErr {
+					assert.NotErrorIs(t, got[0], other, "error passed to ErrorHandler for Authenticate(%s)", tt.q)
+				}
+			}
+		})
+	}
+}
+
+func TestWriteErrorSentinels(t *testing.T) {
+	m, _ := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	rec := httptest.NewRecorder()
+	m.WriteError(rec, get(), nethttp.ErrNoCredentials)
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "WriteError(ErrNoCredentials) status")
+	assert.Equal(t, `Bearer realm="api"`, rec.Header().Get("WWW-Authenticate"), "WriteError(ErrNoCredentials) WWW-Authenticate")
+	assert.Equal(t, "{}\n", rec.Body.String(), "WriteError(ErrNoCredentials) body")
+
+	rec = httptest.NewRecorder()
+	m.WriteError(rec, get(), fmt.Errorf("logged: %w", nethttp.ErrNoCredentials))
+	assert.Equal(t, http.StatusUnauthorized, rec.Code, "WriteError(wrapped ErrNoCredentials) status")
 }

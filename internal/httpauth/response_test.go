@@ -132,8 +132,14 @@ func TestResponseFor(t *testing.T) {
 			`Bearer realm="api", error="insufficient_scope", scope="read write"`, "",
 			`{"error":"insufficient_scope","scope":"read write"}`},
 		{"missing scope, any-of", scopes.AnyOf("admin", "write").Check(scopes.Parse("read")), 403,
-			`Bearer realm="api", error="insufficient_scope", scope="admin write"`, "",
-			`{"error":"insufficient_scope","scope":"admin write"}`},
+			`Bearer realm="api", error="insufficient_scope", error_description="any one of the listed scopes is required", scope="admin write"`, "",
+			`{"error":"insufficient_scope","error_description":"any one of the listed scopes is required","scope":"admin write"}`},
+		{"missing scope, any-of of one", scopes.AnyOf("admin").Check(scopes.Parse("read")), 403,
+			`Bearer realm="api", error="insufficient_scope", scope="admin"`, "",
+			`{"error":"insufficient_scope","scope":"admin"}`},
+		{"bare ErrInvalidRequest", fmt.Errorf("mine: %w", httpauth.ErrInvalidRequest), 400,
+			`Bearer realm="api", error="invalid_request", error_description="invalid request"`, "",
+			`{"error":"invalid_request","error_description":"invalid request"}`},
 		{"missing scope, wrapped", fmt.Errorf("route: %w", scopes.AllOf("write").Check(scopes.Set{})), 403,
 			`Bearer realm="api", error="insufficient_scope", scope="write"`, "",
 			`{"error":"insufficient_scope","scope":"write"}`},
@@ -150,12 +156,12 @@ func TestResponseFor(t *testing.T) {
 			assert.Equal(t, tt.wantStatus, resp.Status, "ResponseFor(%v).Status", tt.err)
 			assert.Equal(t, tt.wantChallenge, resp.Challenge, "ResponseFor(%v).Challenge", tt.err)
 			assert.Equal(t, tt.wantRetry, resp.RetryAfter, "ResponseFor(%v).RetryAfter", tt.err)
-			assert.Equal(t, tt.wantBody, string(resp.Body), "ResponseFor(%v).Body", tt.err)
+			assert.Equal(t, tt.wantBody+"\n", string(resp.Body), "ResponseFor(%v).Body", tt.err)
 			assertBodyMirrorsChallenge(t, resp)
 
 			rec := httptest.NewRecorder()
 			resp.Write(rec)
-			assertWritten(t, rec, tt.wantStatus, tt.wantChallenge, tt.wantRetry, tt.wantBody)
+			assertWritten(t, rec, tt.wantStatus, tt.wantChallenge, tt.wantRetry, tt.wantBody+"\n")
 		})
 	}
 }
@@ -167,7 +173,7 @@ type responseCase struct {
 	wantStatus    int
 	wantChallenge string
 	wantRetry     string
-	wantBody      string
+	wantBody      string // JSON text; the body is this and a newline
 }
 
 // tokenCase is the responseCase of a rejected token, whose description
@@ -233,7 +239,7 @@ func TestChallenge(t *testing.T) {
 		s        httpauth.Settings
 		err      error
 		want     string
-		wantBody string
+		wantBody string // JSON text; the body is this and a newline
 	}{
 		{"realm escaped", httpauth.Settings{Realm: `a"b\c`}, noCreds, `Bearer realm="a\"b\\c"`, `{}`},
 		{"realm escaped with error", httpauth.Settings{Realm: `say "hi"`}, expired,
@@ -273,7 +279,7 @@ func TestChallenge(t *testing.T) {
 			a := newAuth(t, v, tt.s)
 			resp := a.ResponseFor(tt.err)
 			assert.Equal(t, tt.want, resp.Challenge, "ResponseFor(%v).Challenge with %+v", tt.err, tt.s)
-			assert.Equal(t, tt.wantBody, string(resp.Body), "ResponseFor(%v).Body with %+v", tt.err, tt.s)
+			assert.Equal(t, tt.wantBody+"\n", string(resp.Body), "ResponseFor(%v).Body with %+v", tt.err, tt.s)
 
 			// The challenge survives a trip through a real header.
 			rec := httptest.NewRecorder()
@@ -291,4 +297,94 @@ func TestResponseWriteKeepsOtherHeaders(t *testing.T) {
 	a.ResponseFor(&httpauth.RequestError{Description: "empty token"}).Write(rec)
 	assert.Equal(t, "42", rec.Header().Get("X-Request-Id"), "Response.Write removed a header set before it")
 	assert.Equal(t, http.StatusBadRequest, rec.Code, "Response.Write status")
+}
+
+func TestBodyIsWhatJSONEncoderWrites(t *testing.T) {
+	// Echo writes JSON with a json.Encoder; every adapter must send the
+	// same bytes, so the body is exactly what an Encoder makes of the
+	// members: HTML characters escaped, one trailing newline.
+	v, _ := newVerifier(t)
+	a := newAuth(t, v, httpauth.Settings{Realm: "api"})
+	unavailable := errors.Join(verifier.ErrKeysUnavailable, jwks.ErrUnavailable)
+	tests := []struct {
+		name    string
+		err     error
+		members map[string]string
+	}{
+		{"no credentials", httpauth.ErrNoCredentials, map[string]string{}},
+		{"invalid request", &httpauth.RequestError{Description: "token sent in more than one place"},
+			map[string]string{"error": "invalid_request", "error_description": "token sent in more than one place"}},
+		{"HTML characters", &httpauth.RequestError{Description: `<a href="x">&</a>`},
+			map[string]string{"error": "invalid_request", "error_description": `<a href="x">&</a>`}},
+		{"invalid token", &verifier.Error{Reason: verifier.ErrExpired},
+			map[string]string{"error": "invalid_token", "error_description": "token expired"}},
+		{"insufficient scope", scopes.AllOf("read write").Check(scopes.Set{}),
+			map[string]string{"error": "insufficient_scope", "scope": "read write"}},
+		{"keys unavailable", unavailable,
+			map[string]string{"error": "temporarily_unavailable", "error_description": "signing keys unavailable"}},
+		{"other error", errors.New("database down"), map[string]string{"error": "server_error"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want strings.Builder
+			require.NoError(t, json.NewEncoder(&want).Encode(tt.members), "json.Encoder.Encode(%v)", tt.members)
+			body := string(a.ResponseFor(tt.err).Body)
+			assert.Equal(t, want.String(), body, "ResponseFor(%v).Body, want what json.Encoder writes", tt.err)
+			assert.Equal(t, 1, strings.Count(body, "\n"), "newlines in ResponseFor(%v).Body %q, want exactly the trailing one", tt.err, body)
+			assert.True(t, strings.HasSuffix(body, "}\n"), "ResponseFor(%v).Body = %q, want it to end with }\\n", tt.err, body)
+		})
+	}
+}
+
+func TestSetHeaders(t *testing.T) {
+	v, _ := newVerifier(t)
+	a := newAuth(t, v, httpauth.Settings{Realm: "api", RetryAfter: 2 * time.Minute})
+	tests := []struct {
+		name string
+		err  error
+		want http.Header
+	}{
+		{"no credentials", httpauth.ErrNoCredentials, http.Header{
+			"Www-Authenticate": {`Bearer realm="api"`},
+			"Content-Type":     {"application/json"},
+			"Cache-Control":    {"no-store"},
+			"X-Request-Id":     {"42"},
+		}},
+		{"insufficient scope", scopes.AllOf("write").Check(scopes.Set{}), http.Header{
+			"Www-Authenticate": {`Bearer realm="api", error="insufficient_scope", scope="write"`},
+			"Content-Type":     {"application/json"},
+			"Cache-Control":    {"no-store"},
+			"X-Request-Id":     {"42"},
+		}},
+		{"keys unavailable", errors.Join(verifier.ErrKeysUnavailable, jwks.ErrUnavailable), http.Header{
+			"Retry-After":   {"120"},
+			"Content-Type":  {"application/json"},
+			"Cache-Control": {"no-store"},
+			"X-Request-Id":  {"42"},
+		}},
+		{"other error", errors.New("database down"), http.Header{
+			"Content-Type":  {"application/json"},
+			"Cache-Control": {"no-store"},
+			"X-Request-Id":  {"42"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := a.ResponseFor(tt.err)
+			h := http.Header{}
+			h.Set("X-Request-Id", "42")
+			h.Set("Content-Type", "text/html") // replaced, never doubled
+			resp.SetHeaders(h)
+			assert.Equal(t, tt.want, h, "headers after ResponseFor(%v).SetHeaders", tt.err)
+
+			// Write sends exactly the headers SetHeaders sets, then the
+			// status and the body.
+			rec := httptest.NewRecorder()
+			rec.Header().Set("X-Request-Id", "42")
+			resp.Write(rec)
+			assert.Equal(t, tt.want, rec.Header(), "headers sent by ResponseFor(%v).Write, want those of SetHeaders", tt.err)
+			assert.Equal(t, resp.Status, rec.Code, "status sent by ResponseFor(%v).Write", tt.err)
+			assert.Equal(t, string(resp.Body), rec.Body.String(), "body sent by ResponseFor(%v).Write", tt.err)
+		})
+	}
 }
