@@ -37,9 +37,9 @@ func (r *Remote) discover(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	body, err := r.get(ctx, oidc)
+	body, err := r.getBody(ctx, oidc)
 	if err != nil && errors.Is(err, errStatus) {
-		body, err = r.get(ctx, oauth)
+		body, err = r.getBody(ctx, oauth)
 	}
 	if err != nil {
 		return "", fmt.Errorf("jwks: discovery for issuer %q: %w", r.issuer, err)

@@ -6,10 +6,15 @@
 // token of this issuer, with this key ID and algorithm?". The sources are:
 //
 //   - [Remote]: an issuer's JWKS endpoint, given directly or found by OpenID
-//     Connect / RFC 8414 discovery. Fetched lazily, cached, refetched when a
-//     token names an unknown key ID (at most once per cooldown, one fetch
-//     shared by all waiting requests), with the last good set kept when a
-//     fetch fails.
+//     Connect / RFC 8414 discovery. Fetched lazily and cached; refreshed in
+//     the background before it expires (honouring Cache-Control and
+//     Expires within bounds, with jitter, and with conditional requests);
+//     refetched when a token names an unknown key ID (one fetch shared by
+//     all waiting requests, at most once per cooldown, with a bounded wait
+//     and a memory of key IDs found missing); the last good set kept for a
+//     bounded time when the issuer fails, with retries backing off.
+//     REFRESH.md in this directory describes the states, timers and
+//     defaults. [Remote.Status] reports readiness; [Hooks] feed metrics.
 //   - [Static]: a fixed set built with [NewStatic] from keys made by
 //     [NewPublicKey], [NewSecret], [ParseJWK], [ParseJWKS] or [ParsePEM].
 //   - [ByIssuer]: one source per issuer, so that the token's "iss" picks the

@@ -82,3 +82,44 @@ func (b *ByIssuer) Issuers() []string {
 	slices.Sort(names)
 	return names
 }
+
+// StatusReporter is implemented by sources that can report their state:
+// [Remote], [Static] and [ByIssuer].
+type StatusReporter interface {
+	Status() Status
+}
+
+// Statuses returns the status of each issuer's source that reports one.
+func (b *ByIssuer) Statuses() map[string]Status {
+	out := make(map[string]Status, len(b.sources))
+	for iss, src := range b.sources {
+		if sr, ok := src.(StatusReporter); ok {
+			out[iss] = sr.Status()
+		}
+	}
+	return out
+}
+
+// Status sums up the statuses of the issuers' sources: ready only if every
+// one is, the total number of keys, the oldest fetch, the total failures and
+// the first error found.
+func (b *ByIssuer) Status() Status {
+	total := Status{Ready: true}
+	for _, iss := range b.Issuers() {
+		sr, ok := b.sources[iss].(StatusReporter)
+		if !ok {
+			continue
+		}
+		st := sr.Status()
+		total.Ready = total.Ready && st.Ready
+		total.Keys += st.Keys
+		total.Failures += st.Failures
+		if !st.FetchedAt.IsZero() && (total.FetchedAt.IsZero() || st.FetchedAt.Before(total.FetchedAt)) {
+			total.FetchedAt, total.ExpiresAt, total.Age = st.FetchedAt, st.ExpiresAt, st.Age
+		}
+		if total.LastError == nil && st.LastError != nil {
+			total.LastError = fmt.Errorf("issuer %q: %w", iss, st.LastError)
+		}
+	}
+	return total
+}

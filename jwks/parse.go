@@ -116,10 +116,22 @@ func parseSet(data []byte, allowSecrets bool) (keys []*Key, problems []error, er
 	return keys, problems, nil
 }
 
+// rawKid names, for a message about a key that did not parse, the "kid"
+// its JSON gives, if any, so that operators can find it in the set.
+func rawKid(raw []byte) string {
+	var k struct {
+		Kid string `json:"kid"`
+	}
+	if json.Unmarshal(raw, &k) != nil || k.Kid == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (kid %q)", k.Kid)
+}
+
 func parseJWK(data []byte) (*Key, error) {
 	jk, err := jwk.ParseKey(data)
 	if err != nil {
-		return nil, fmt.Errorf("jwks: not a valid JWK: %w", err)
+		return nil, fmt.Errorf("jwks: not a valid JWK%s: %w", rawKid(data), err)
 	}
 	id, _ := jk.KeyID()
 	if use, ok := jk.KeyUsage(); ok && use != "sig" {

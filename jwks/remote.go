@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -13,22 +12,44 @@ import (
 	"time"
 )
 
-// Defaults for [RemoteConfig].
+// Defaults for [RemoteConfig]; REFRESH.md in this package explains each.
 const (
 	// DefaultFetchTimeout bounds one fetch, discovery included.
 	DefaultFetchTimeout = 10 * time.Second
 	// DefaultMaxBodySize bounds a fetched document: 1 MiB, hundreds of
 	// times a typical key set.
 	DefaultMaxBodySize = 1 << 20
-	// DefaultRefreshCooldown is the shortest time between two fetches for
-	// unknown key IDs, and between attempts after a failure.
-	DefaultRefreshCooldown = 30 * time.Second
-	// DefaultRefreshInterval is how long a fetched set is used before it is
-	// refreshed in the background.
+	// DefaultRefreshInterval is the lifetime of a key set whose answer
+	// carries no caching headers.
 	DefaultRefreshInterval = time.Hour
+	// DefaultMinRefreshInterval is the shortest lifetime a key set is
+	// given, whatever its caching headers say.
+	DefaultMinRefreshInterval = 5 * time.Minute
+	// DefaultMaxRefreshInterval is the longest lifetime a key set is given,
+	// whatever its caching headers say.
+	DefaultMaxRefreshInterval = 24 * time.Hour
+	// DefaultMaxStale is how long after its expiry a key set stays in use
+	// while refreshes fail.
+	DefaultMaxStale = 12 * time.Hour
+	// DefaultRefreshCooldown is the shortest time between two fetches made
+	// for unknown key IDs.
+	DefaultRefreshCooldown = 30 * time.Second
+	// DefaultUnknownKeyTTL is how long a key ID still unknown after a fetch
+	// fails without another fetch.
+	DefaultUnknownKeyTTL = 5 * time.Minute
+	// DefaultMaxWait bounds how long a lookup waits for a fetch.
+	DefaultMaxWait = 2 * time.Second
+	// DefaultMaxBackoff caps the delay between retries after failures.
+	DefaultMaxBackoff = 5 * time.Minute
+
+	// maxUnknownKeys bounds the memory of unknown key IDs.
+	maxUnknownKeys = 4096
+	// minBackoff is the first retry delay after a failure.
+	minBackoff = time.Second
 )
 
-// RemoteConfig configures a [Remote] key source.
+// RemoteConfig configures a [Remote] key source. Only URL or Issuer is
+// required; zero durations and sizes mean the defaults above.
 type RemoteConfig struct {
 	// URL is the JWKS endpoint. If empty, Issuer is required and the
 	// endpoint is discovered from the issuer's metadata.
@@ -44,25 +65,48 @@ type RemoteConfig struct {
 	// redirects but never from https to http.
 	HTTPClient *http.Client
 
-	// FetchTimeout bounds each fetch, discovery included. Zero means
-	// DefaultFetchTimeout (10 s).
+	// FetchTimeout bounds each fetch, discovery included (10 s).
 	FetchTimeout time.Duration
 
-	// MaxBodySize bounds the size of a fetched document. Zero means
-	// DefaultMaxBodySize (1 MiB).
+	// MaxBodySize bounds the size of a fetched document (1 MiB).
 	MaxBodySize int64
 
+	// RefreshInterval is the lifetime of a key set whose answer has no
+	// Cache-Control max-age or Expires header (1 h). The set is refreshed
+	// in the background at a random point between 75 % and 90 % of its
+	// lifetime; requests keep using it meanwhile.
+	RefreshInterval time.Duration
+
+	// MinRefreshInterval and MaxRefreshInterval clamp the lifetime of a key
+	// set, whatever its caching headers say (5 min and 24 h).
+	MinRefreshInterval time.Duration
+	MaxRefreshInterval time.Duration
+
+	// MaxStale is how long past its expiry the last good key set stays in
+	// use while refreshes fail (12 h). After that, lookups fail with
+	// ErrUnavailable until the issuer answers again.
+	MaxStale time.Duration
+
 	// RefreshCooldown is the shortest time between two fetches made
-	// because a token named a key ID the set does not hold, or because the
-	// last fetch failed. Tokens with unknown key IDs arriving within it
-	// fail at once, so bogus key IDs cannot flood the issuer. Zero means
-	// DefaultRefreshCooldown (30 s).
+	// because a token named a key ID the set lacks (30 s). Tokens with
+	// unknown key IDs arriving within it fail at once, so bogus key IDs
+	// cannot flood the issuer.
 	RefreshCooldown time.Duration
 
-	// RefreshInterval is how long a fetched key set is used before it is
-	// refreshed in the background on next use (requests keep using the old
-	// set meanwhile). Zero means DefaultRefreshInterval (1 h).
-	RefreshInterval time.Duration
+	// UnknownKeyTTL is how long a key ID still missing after a fetch made
+	// for it fails at once, without another fetch (5 min).
+	UnknownKeyTTL time.Duration
+
+	// MaxWait bounds how long a lookup waits for a fetch (2 s); a slower
+	// fetch carries on for later requests.
+	MaxWait time.Duration
+
+	// MaxBackoff caps the delay between retries after failed fetches
+	// (5 min); retries start after 1 s and double.
+	MaxBackoff time.Duration
+
+	// Hooks receive events for metrics.
+	Hooks Hooks
 
 	// Logger receives a record for each failed fetch and each key skipped
 	// as unusable. Nil means slog.Default().
@@ -72,44 +116,58 @@ type RemoteConfig struct {
 	Now func() time.Time
 }
 
-// Remote is a key source backed by an issuer's JWKS endpoint. Construction
-// does no I/O: the first lookup fetches the set (or call [Remote.Refresh] at
-// start-up to fail fast). Afterwards lookups read the cached set without
-// locks; a token naming an unknown key ID triggers one refetch, shared by all
-// lookups waiting for it and rate-limited by RefreshCooldown. When a fetch
-// fails the last good set stays in use.
+// Remote is a key source backed by an issuer's JWKS endpoint, cached and
+// refreshed as described in REFRESH.md in this package: construction does no
+// I/O; the first lookup fetches the set (or call [Remote.Refresh] at start-up
+// to fail fast); lookups then read the cached set without locks while it is
+// refreshed in the background before it expires. A token naming an unknown
+// key ID triggers one refetch, shared by all lookups waiting for it and
+// rate-limited by RefreshCooldown. When fetches fail, the last good set
+// stays in use for up to MaxStale past its expiry.
 //
-// Every fetch is bounded by FetchTimeout and MaxBodySize and runs detached
-// from the request that triggered it, so a cancelled request does not abort
-// a fetch that others wait for; each waiter still stops waiting when its own
-// context ends. A Remote is safe for concurrent use. Call [Remote.Close] when
-// done with it.
+// A Remote is safe for concurrent use. Call [Remote.Close] to stop its
+// background refreshes.
 type Remote struct {
 	client       *http.Client
 	issuer       string
 	fetchTimeout time.Duration
 	maxBody      int64
-	cooldown     time.Duration
 	interval     time.Duration
+	minInterval  time.Duration
+	maxInterval  time.Duration
+	maxStale     time.Duration
+	cooldown     time.Duration
+	unknownTTL   time.Duration
+	maxWait      time.Duration
+	maxBackoff   time.Duration
+	hooks        Hooks
 	log          *slog.Logger
 	now          func() time.Time
 
 	set atomic.Pointer[keySet]
 
 	mu          sync.Mutex
-	jwksURL     string     // configured or discovered; guarded by mu
-	inflight    *fetchCall // the fetch under way, if any
-	lastAttempt time.Time  // start of the last fetch of any kind
-	lastKidTry  time.Time  // start of the last fetch for an unknown kid
-	lastErr     error      // result of the last fetch
+	jwksURL     string               // configured or discovered
+	inflight    *fetchCall           // the fetch under way, if any
+	lastAttempt time.Time            // start of the last fetch
+	lastKidTry  time.Time            // start of the last fetch for an unknown kid
+	failures    int                  // consecutive failed fetches
+	retryAt     time.Time            // earliest retry after a failure
+	lastErr     error                // error of the last fetch, nil if it succeeded
+	unknown     map[string]time.Time // key IDs missing after a fetch, until when
+	timer       *time.Timer          // the next background refresh
 	closed      bool
 	wg          sync.WaitGroup
 }
 
 // keySet is one fetched key set, never modified once published.
 type keySet struct {
-	index     *Static
-	fetchedAt time.Time
+	index        *Static
+	fetchedAt    time.Time // when the issuer last vouched for it
+	expiresAt    time.Time
+	refreshAt    time.Time
+	etag         string
+	lastModified string
 }
 
 // fetchCall is one fetch that any number of lookups may wait for.
@@ -125,11 +183,19 @@ func NewRemote(cfg RemoteConfig) (*Remote, error) {
 		issuer:       cfg.Issuer,
 		fetchTimeout: orDefault(cfg.FetchTimeout, DefaultFetchTimeout),
 		maxBody:      orDefault(cfg.MaxBodySize, DefaultMaxBodySize),
-		cooldown:     orDefault(cfg.RefreshCooldown, DefaultRefreshCooldown),
 		interval:     orDefault(cfg.RefreshInterval, DefaultRefreshInterval),
+		minInterval:  orDefault(cfg.MinRefreshInterval, DefaultMinRefreshInterval),
+		maxInterval:  orDefault(cfg.MaxRefreshInterval, DefaultMaxRefreshInterval),
+		maxStale:     orDefault(cfg.MaxStale, DefaultMaxStale),
+		cooldown:     orDefault(cfg.RefreshCooldown, DefaultRefreshCooldown),
+		unknownTTL:   orDefault(cfg.UnknownKeyTTL, DefaultUnknownKeyTTL),
+		maxWait:      orDefault(cfg.MaxWait, DefaultMaxWait),
+		maxBackoff:   orDefault(cfg.MaxBackoff, DefaultMaxBackoff),
+		hooks:        cfg.Hooks,
 		log:          cfg.Logger,
 		now:          cfg.Now,
 		jwksURL:      cfg.URL,
+		unknown:      map[string]time.Time{},
 	}
 	switch {
 	case cfg.URL != "":
@@ -143,8 +209,16 @@ func NewRemote(cfg RemoteConfig) (*Remote, error) {
 	default:
 		return nil, errors.New("jwks: RemoteConfig needs URL or Issuer")
 	}
-	if r.fetchTimeout < 0 || r.maxBody < 0 || r.cooldown < 0 || r.interval < 0 {
-		return nil, errors.New("jwks: RemoteConfig durations and sizes must not be negative")
+	for _, d := range []time.Duration{r.fetchTimeout, r.interval, r.minInterval, r.maxInterval, r.maxStale, r.cooldown, r.unknownTTL, r.maxWait, r.maxBackoff} {
+		if d < 0 {
+			return nil, errors.New("jwks: RemoteConfig durations must not be negative")
+		}
+	}
+	if r.maxBody < 0 {
+		return nil, errors.New("jwks: RemoteConfig.MaxBodySize must not be negative")
+	}
+	if r.minInterval > r.maxInterval {
+		return nil, fmt.Errorf("jwks: RemoteConfig.MinRefreshInterval %v exceeds MaxRefreshInterval %v", r.minInterval, r.maxInterval)
 	}
 	if r.client == nil {
 		r.client = &http.Client{CheckRedirect: noDowngrade}
@@ -191,50 +265,110 @@ func checkFetchURL(ref, base string) error {
 	return nil
 }
 
-// Keys implements [Source].
-func (r *Remote) Keys(ctx context.Context, q Query) ([]*Key, error) {
+// usable returns the cached set if it may still be used at now.
+func (r *Remote) usable(now time.Time) *keySet {
 	set := r.set.Load()
+	if set == nil || !now.Before(set.expiresAt.Add(r.maxStale)) {
+		return nil
+	}
+	return set
+}
+
+// Keys implements [Source]. A lookup whose key ID is in the cached set
+// returns at once; one whose key ID is unknown may wait, at most MaxWait, for
+// a refetch; with no usable set it waits for the first fetch, or fails at
+// once with ErrUnavailable while failures back off.
+func (r *Remote) Keys(ctx context.Context, q Query) ([]*Key, error) {
+	now := r.now()
+	set := r.usable(now)
 	if set != nil {
 		keys, err := set.index.Keys(ctx, q)
 		if err == nil {
-			if r.now().Sub(set.fetchedAt) >= r.interval {
-				r.refreshInBackground(ctx)
+			if !now.Before(set.expiresAt) {
+				// The refresher should have replaced the set; make sure a
+				// fetch is on its way (rate-limited by the backoff).
+				r.startFetch(ctx, fetchExpired)
 			}
 			return keys, nil
 		}
+		call := r.startFetchForKid(ctx, q.KeyID, now)
+		if call == nil {
+			r.hooks.cooldown()
+			return nil, ErrKeyNotFound
+		}
+		if err := r.wait(ctx, call); err != nil {
+			return nil, fmt.Errorf("%w: gave up waiting for a refetch: %w", ErrKeyNotFound, err)
+		}
+		return r.lookupAfterFetch(ctx, q, call)
 	}
 
-	why := fetchNoKeys
-	if set != nil {
-		why = fetchUnknownKid
+	call := r.startFetch(ctx, fetchEmpty)
+	if call == nil {
+		return nil, r.unavailable()
 	}
-	call := r.startFetch(ctx, why)
-	if call != nil {
-		select {
-		case <-call.done:
-		case <-ctx.Done():
-			if set == nil {
-				return nil, fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
-			}
-			return nil, fmt.Errorf("%w: gave up waiting for a refetch: %w", ErrKeyNotFound, ctx.Err())
-		}
+	if err := r.wait(ctx, call); err != nil {
+		return nil, fmt.Errorf("%w: gave up waiting for a fetch: %w", ErrUnavailable, err)
 	}
-	if set = r.set.Load(); set == nil {
-		r.mu.Lock()
-		err := r.lastErr
-		r.mu.Unlock()
-		if err == nil {
-			return nil, ErrUnavailable // closed before any fetch
-		}
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	if r.usable(r.now()) == nil {
+		return nil, r.unavailable()
 	}
-	return set.index.Keys(ctx, q)
+	return r.lookupAfterFetch(ctx, q, call)
 }
 
-// Refresh fetches the key set now, regardless of the cooldown, and returns
-// the fetch's error. Call it at start-up to fail fast when the issuer is
-// unreachable; a Remote that is never refreshed explicitly fetches on first
-// use.
+// lookupAfterFetch answers q from the set a fetch left, remembering a key
+// ID the fetch did not bring.
+func (r *Remote) lookupAfterFetch(ctx context.Context, q Query, call *fetchCall) ([]*Key, error) {
+	now := r.now()
+	set := r.usable(now)
+	if set == nil {
+		return nil, r.unavailable()
+	}
+	keys, err := set.index.Keys(ctx, q)
+	if err != nil && call.err == nil && q.KeyID != "" {
+		r.mu.Lock()
+		if len(r.unknown) >= maxUnknownKeys {
+			clear(r.unknown)
+		}
+		r.unknown[q.KeyID] = now.Add(r.unknownTTL)
+		r.mu.Unlock()
+	}
+	return keys, err
+}
+
+// unavailable returns ErrUnavailable with the last fetch error.
+func (r *Remote) unavailable() error {
+	r.mu.Lock()
+	err := r.lastErr
+	r.mu.Unlock()
+	if err == nil {
+		return ErrUnavailable
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// wait waits for call, at most MaxWait and never past ctx.
+func (r *Remote) wait(ctx context.Context, call *fetchCall) error {
+	select {
+	case <-call.done:
+		return nil
+	default:
+	}
+	t := time.NewTimer(r.maxWait)
+	defer t.Stop()
+	select {
+	case <-call.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("fetch took longer than %v", r.maxWait)
+	}
+}
+
+// Refresh fetches the key set now, whatever the cooldown and backoff, and
+// returns the fetch's error. Call it at start-up to fail fast when the
+// issuer is unreachable; a Remote never refreshed explicitly fetches on
+// first use.
 func (r *Remote) Refresh(ctx context.Context) error {
 	call := r.startFetch(ctx, fetchForced)
 	if call == nil {
@@ -248,53 +382,60 @@ func (r *Remote) Refresh(ctx context.Context) error {
 	}
 }
 
-func (r *Remote) refreshInBackground(ctx context.Context) {
-	r.startFetch(ctx, fetchStale)
-}
-
-// fetchReason says why a fetch is wanted; each has its own rate limit.
+// fetchReason says why a fetch is wanted; each has its own limit.
 type fetchReason int
 
 const (
-	// fetchNoKeys: nothing is cached. At most one attempt per cooldown, so
-	// an unreachable issuer is not hammered.
-	fetchNoKeys fetchReason = iota
-	// fetchUnknownKid: a token names a key ID the cached set lacks. At most
-	// one such fetch per cooldown, counted from the last one of its kind, so
-	// a rotation right after a routine fetch is still picked up at once;
-	// and none within the cooldown after a failed fetch.
-	fetchUnknownKid
-	// fetchStale: the cached set is older than RefreshInterval. At most
-	// one attempt per cooldown.
-	fetchStale
-	// fetchForced: Refresh was called.
-	fetchForced
+	fetchEmpty      fetchReason = iota // no usable set: allowed unless failures back off
+	fetchExpired                       // the set expired: likewise
+	fetchBackground                    // the refresher's timer fired
+	fetchForced                        // Refresh was called
 )
 
-// startFetch returns the fetch under way, or starts one if the rate limit
-// for why allows it, or returns nil.
+// startFetchForKid returns the fetch a lookup for an unknown key ID may
+// wait for: the one under way, or a new one if neither the negative cache
+// nor the cooldown forbids it; or nil.
+func (r *Remote) startFetchForKid(ctx context.Context, kid string, now time.Time) *fetchCall {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if until, ok := r.unknown[kid]; ok {
+		if now.Before(until) {
+			return nil
+		}
+		delete(r.unknown, kid)
+	}
+	if r.inflight != nil {
+		return r.inflight
+	}
+	if r.closed || within(now, r.lastKidTry, r.cooldown) || r.lastErr != nil && within(now, r.lastAttempt, r.cooldown) {
+		return nil
+	}
+	r.lastKidTry = now
+	return r.startLocked(ctx, now)
+}
+
+// within reports whether now is less than d after t (a zero t is never).
+func within(now, t time.Time, d time.Duration) bool {
+	return !t.IsZero() && now.Sub(t) < d
+}
+
+// startFetch returns the fetch under way, or starts one if why allows it
+// now, or returns nil.
 func (r *Remote) startFetch(ctx context.Context, why fetchReason) *fetchCall {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.inflight != nil {
 		return r.inflight
 	}
-	if r.closed {
+	now := r.now()
+	if r.closed || (why == fetchEmpty || why == fetchExpired) && now.Before(r.retryAt) {
 		return nil
 	}
-	now := r.now()
-	within := func(t time.Time) bool { return !t.IsZero() && now.Sub(t) < r.cooldown }
-	switch why {
-	case fetchNoKeys, fetchStale:
-		if within(r.lastAttempt) {
-			return nil
-		}
-	case fetchUnknownKid:
-		if within(r.lastKidTry) || r.lastErr != nil && within(r.lastAttempt) {
-			return nil
-		}
-		r.lastKidTry = now
-	}
+	return r.startLocked(ctx, now)
+}
+
+// startLocked starts a fetch; r.mu is held and no fetch is under way.
+func (r *Remote) startLocked(ctx context.Context, now time.Time) *fetchCall {
 	call := &fetchCall{done: make(chan struct{})}
 	r.inflight = call
 	r.lastAttempt = now
@@ -310,6 +451,14 @@ func (r *Remote) startFetch(ctx context.Context, why fetchReason) *fetchCall {
 		r.mu.Lock()
 		r.inflight = nil
 		r.lastErr = err
+		if err != nil {
+			r.failures++
+			r.retryAt = r.now().Add(r.backoff())
+		} else {
+			r.failures = 0
+			r.retryAt = time.Time{}
+		}
+		r.scheduleLocked()
 		r.mu.Unlock()
 		call.err = err
 		close(call.done)
@@ -317,109 +466,53 @@ func (r *Remote) startFetch(ctx context.Context, why fetchReason) *fetchCall {
 	return call
 }
 
-// fetch downloads, parses and publishes the key set.
-func (r *Remote) fetch(ctx context.Context) error {
-	u, err := r.endpoint(ctx)
-	if err != nil {
-		r.log.Warn("jwks: discovery failed", "issuer", r.issuer, "err", err)
-		return err
-	}
-	body, err := r.get(ctx, u)
-	if err != nil {
-		r.log.Warn("jwks: fetch failed; keeping the previous key set", "url", redact(u), "err", err)
-		return err
-	}
-	keys, problems, err := parseSet(body, false)
-	if err == nil && len(keys) == 0 {
-		err = errors.New("jwks: key set holds no usable key")
-	}
-	for _, p := range problems {
-		r.log.Warn("jwks: key skipped", "url", redact(u), "err", p)
-	}
-	if err != nil {
-		r.log.Warn("jwks: fetched key set rejected; keeping the previous one", "url", redact(u), "err", err)
-		return err
-	}
-	r.publish(keys)
-	return nil
-}
-
-// publish makes keys the current set. A key that is unchanged from the
-// previous set keeps its identity.
-func (r *Remote) publish(keys []*Key) {
-	if old := r.set.Load(); old != nil {
-		for i, k := range keys {
-			for _, o := range old.index.all {
-				if o.sameMaterial(k) {
-					keys[i] = o
-					break
-				}
-			}
-		}
-	}
-	index, err := NewStatic(keys...)
-	if err != nil { // cannot happen: parseSet removed duplicates and secrets
-		r.log.Error("jwks: building key index", "err", err)
-		return
-	}
-	r.set.Store(&keySet{index: index, fetchedAt: r.now()})
-}
-
-// get fetches u and returns its body, refusing non-200 answers and bodies
-// over the size limit.
-func (r *Remote) get(ctx context.Context, u string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, fmt.Errorf("jwks: %w", err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("jwks: fetching %s: %w", redact(u), unwrapURLError(err))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("jwks: fetching %s: %w %s", redact(u), errStatus, resp.Status)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, r.maxBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("jwks: reading %s: %w", redact(u), err)
-	}
-	if int64(len(body)) > r.maxBody {
-		return nil, fmt.Errorf("jwks: %s: document larger than %d bytes", redact(u), r.maxBody)
-	}
-	return body, nil
-}
-
-// errStatus marks a fetch answered with a status other than 200 OK.
-var errStatus = errors.New("status")
-
-// unwrapURLError drops the *url.Error wrapper, whose message repeats the URL
-// unredacted.
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
-// redact returns u with any password removed, for messages.
-func redact(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	p.RawQuery = ""
-	return p.Redacted()
-}
-
-// Close stops the source from starting fetches and waits for any fetch under
-// way to finish. Lookups keep answering from the cached set.
+// Close stops background refreshes and waits for any fetch under way to
+// finish. Lookups keep answering from the cached set, but nothing is fetched
+// again.
 func (r *Remote) Close() error {
 	r.mu.Lock()
 	r.closed = true
+	if r.timer != nil {
+		r.timer.Stop()
+	}
 	r.mu.Unlock()
 	r.wg.Wait()
 	return nil
+}
+
+// Status describes the state of a key source, for readiness checks and
+// metrics.
+type Status struct {
+	// Ready reports whether usable keys are loaded.
+	Ready bool
+	// Keys is the number of usable keys.
+	Keys int
+	// FetchedAt is when the issuer last vouched for the set (a 200 or 304
+	// answer); zero for a set never fetched.
+	FetchedAt time.Time
+	// ExpiresAt is when the set is due to be replaced; past it plus
+	// MaxStale, the set is no longer used.
+	ExpiresAt time.Time
+	// Age is how long ago FetchedAt was.
+	Age time.Duration
+	// Failures counts the fetches that failed since the last success.
+	Failures int
+	// LastError is the error of the last fetch, or nil if it succeeded.
+	LastError error
+}
+
+// Status reports whether usable keys are loaded, how old they are and how
+// the last fetch went.
+func (r *Remote) Status() Status {
+	now := r.now()
+	r.mu.Lock()
+	st := Status{Failures: r.failures, LastError: r.lastErr}
+	r.mu.Unlock()
+	if set := r.set.Load(); set != nil {
+		st.FetchedAt, st.ExpiresAt, st.Age = set.fetchedAt, set.expiresAt, now.Sub(set.fetchedAt)
+		if r.usable(now) != nil {
+			st.Ready, st.Keys = true, len(set.index.all)
+		}
+	}
+	return st
 }

@@ -218,7 +218,7 @@ func TestRemoteLazyFirstFetchThenCache(t *testing.T) {
 	require.NoError(t, err, "first Remote.Keys(kid a)")
 	require.Equal(t, []string{"a"}, ids(keys))
 	assert.Equal(t, int64(1), ks.requests(), "requests after the first lookup")
-	assert.Equal(t, "application/json", ks.accept, "Accept header of the fetch")
+	assert.Equal(t, "application/jwk-set+json, application/json", ks.accept, "Accept header of the fetch")
 	signed, sig := signToken(t, "ES256", a, "a")
 	assert.True(t, verifiesWith(keys, "ES256", signed, sig), "fetched key does not verify its token")
 

@@ -17,8 +17,9 @@ var ErrInvalidToken = errors.New("verifier: invalid token")
 var ErrKeysUnavailable = errors.New("verifier: signing keys unavailable")
 
 // reason is the type of the reason sentinels. desc is the short text used in
-// messages and in the error_description of an HTTP response.
-type reason struct{ desc string }
+// messages and in the error_description of an HTTP response; label names
+// the reason in metrics.
+type reason struct{ desc, label string }
 
 func (r *reason) Error() string { return "verifier: " + r.desc }
 
@@ -27,27 +28,27 @@ var (
 	// ErrMalformed: not a compact JWS of three base64url parts with a JSON
 	// header and a JSON claims object, over the size limit, a member of the
 	// wrong type, or a duplicate member name.
-	ErrMalformed error = &reason{"malformed token"}
+	ErrMalformed error = &reason{"malformed token", "malformed"}
 	// ErrAlgorithm: "alg" is "none", not in the allowlist, or not one the
 	// matching key may be used with (such as HS256 with an RSA key).
-	ErrAlgorithm error = &reason{"algorithm not allowed"}
+	ErrAlgorithm error = &reason{"algorithm not allowed", "algorithm"}
 	// ErrUnsupportedHeader: the header lists extensions in "crit" or
 	// asks for an unencoded payload ("b64": false).
-	ErrUnsupportedHeader error = &reason{"unsupported token header"}
+	ErrUnsupportedHeader error = &reason{"unsupported token header", "unsupported_header"}
 	// ErrUnknownKey: no key matches the token's "kid" (and issuer).
-	ErrUnknownKey error = &reason{"unknown signing key"}
+	ErrUnknownKey error = &reason{"unknown signing key", "unknown_key"}
 	// ErrSignature: the signature does not verify.
-	ErrSignature error = &reason{"invalid signature"}
+	ErrSignature error = &reason{"invalid signature", "signature"}
 	// ErrMissingClaim: a required claim, such as "exp", is absent.
-	ErrMissingClaim error = &reason{"required claim missing"}
+	ErrMissingClaim error = &reason{"required claim missing", "missing_claim"}
 	// ErrExpired: "exp" has passed, beyond the leeway.
-	ErrExpired error = &reason{"token expired"}
+	ErrExpired error = &reason{"token expired", "expired"}
 	// ErrNotYetValid: "nbf" or "iat" is in the future, beyond the leeway.
-	ErrNotYetValid error = &reason{"token not yet valid"}
+	ErrNotYetValid error = &reason{"token not yet valid", "not_yet_valid"}
 	// ErrIssuer: "iss" is absent or not a trusted issuer.
-	ErrIssuer error = &reason{"issuer not accepted"}
+	ErrIssuer error = &reason{"issuer not accepted", "issuer"}
 	// ErrAudience: "aud" is absent or names none of the accepted audiences.
-	ErrAudience error = &reason{"audience not accepted"}
+	ErrAudience error = &reason{"audience not accepted", "audience"}
 )
 
 // Error is the error Verify returns for a rejected token. It matches
@@ -88,4 +89,24 @@ func (e *Error) Unwrap() error { return e.Err }
 
 func reject(why error, cause error) *Error {
 	return &Error{Reason: why, Err: cause}
+}
+
+// Outcome returns a short, stable label for the result of Verify, for
+// metrics: "ok" for a nil error, the reason of a rejection ("malformed",
+// "algorithm", "unsupported_header", "unknown_key", "signature",
+// "missing_claim", "expired", "not_yet_valid", "issuer", "audience"),
+// "keys_unavailable", or "error" for anything else.
+func Outcome(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &e):
+		if r, ok := e.Reason.(*reason); ok {
+			return r.label
+		}
+	case errors.Is(err, ErrKeysUnavailable):
+		return "keys_unavailable"
+	}
+	return "error"
 }

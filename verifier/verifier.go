@@ -76,6 +76,12 @@ type Config struct {
 	// Now returns the current time. Nil means time.Now. Tests set it to
 	// check expiry without sleeping.
 	Now func() time.Time
+
+	// OnVerify, if set, is called at the end of every Verify with its error
+	// (nil on success), for metrics: [Outcome] turns it into a label such
+	// as "ok", "expired" or "keys_unavailable". It runs on the request's
+	// goroutine and must be fast and safe for concurrent use.
+	OnVerify func(err error)
 }
 
 // Verifier verifies access tokens. It is safe for concurrent use.
@@ -89,6 +95,7 @@ type Verifier struct {
 	skipIss    bool
 	skipAud    bool
 	now        func() time.Time
+	onVerify   func(error)
 }
 
 // New checks cfg and returns a verifier. It does no I/O: remote keys are
@@ -144,6 +151,7 @@ func New(cfg Config) (*Verifier, error) {
 		skipIss:    cfg.SkipIssuerCheck,
 		skipAud:    cfg.SkipAudienceCheck,
 		now:        now,
+		onVerify:   cfg.OnVerify,
 	}, nil
 }
 
@@ -172,6 +180,14 @@ func checkList(field, skip string, values []string, skipped bool) error {
 // reason sentinel. When keys cannot be obtained at all, the error matches
 // [ErrKeysUnavailable] instead. ctx bounds any key fetch the lookup waits for.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
+	c, err := v.verify(ctx, token)
+	if v.onVerify != nil {
+		v.onVerify(err)
+	}
+	return c, err
+}
+
+func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > v.maxSize {
 		return nil, reject(ErrMalformed, errTooLarge)
 	}
