@@ -321,15 +321,15 @@ func TestParseSetTolerant(t *testing.T) {
 	ed := newEd25519Key(t)
 	secret := []byte("tolerant-DO-NOT-PRINT-secret-0123456789")
 	doc := jwksDoc(t,
-		rsaJWK("good-rsa", &rsaKey.PublicKey).with("alg", "RS256"),       // 0 kept
-		jwkMap{"kty": "EC", "kid": "malformed", "crv": "P-256"},          // 1 skipped: no point
-		ecJWK("good-ec", &p256.PublicKey),                                // 2 kept
-		ecJWK("for-enc", &p384.PublicKey).with("use", "enc"),             // 3 skipped: enc
-		octJWK("a-secret", secret),                                       // 4 skipped: secret in a published set
-		ecJWK("twin", &p256.PublicKey),                                   // 5 skipped: kid shared
-		okpJWK("twin", ed.Public().(ed25519.PublicKey)),                  // 6 skipped: kid shared
-		okpJWK("", ed.Public().(ed25519.PublicKey)).with("kid", nil),     // 7 kept
-		ecJWK("", &p384.PublicKey).with("kid", nil),                      // 8 kept: an empty kid is not a duplicate
+		rsaJWK("good-rsa", &rsaKey.PublicKey).with("alg", "RS256"),                           // 0 kept
+		jwkMap{"kty": "EC", "kid": "malformed", "crv": "P-256"},                              // 1 skipped: no point
+		ecJWK("good-ec", &p256.PublicKey),                                                    // 2 kept
+		ecJWK("for-enc", &p384.PublicKey).with("use", "enc"),                                 // 3 skipped: enc
+		octJWK("a-secret", secret),                                                           // 4 skipped: secret in a published set
+		ecJWK("twin", &p256.PublicKey),                                                       // 5 skipped: kid shared
+		okpJWK("twin", ed.Public().(ed25519.PublicKey)),                                      // 6 skipped: kid shared
+		okpJWK("", ed.Public().(ed25519.PublicKey)).with("kid", nil),                         // 7 kept
+		ecJWK("", &p384.PublicKey).with("kid", nil),                                          // 8 kept: an empty kid is not a duplicate
 		ecJWK("private", &p256.PublicKey).with("d", b64(p256.D.FillBytes(make([]byte, 32)))), // 9 skipped: private
 	)
 	keys, problems, err := parseSet(doc, false)
