@@ -77,3 +77,31 @@ func ExampleSecretsByIssuer() {
 	// [client-a client-b]
 	// jwks: no matching key
 }
+
+// Readiness and metrics: Status for a readiness probe, Hooks for counters.
+func ExampleRemote_Status() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+
+	var fetches []jwks.FetchResult
+	keys, err := jwks.NewRemote(jwks.RemoteConfig{
+		URL:   issuer.JWKSURL(),
+		Hooks: jwks.Hooks{OnFetch: func(e jwks.FetchEvent) { fetches = append(fetches, e.Result) }},
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer keys.Close()
+
+	fmt.Println("ready before any fetch:", keys.Status().Ready)
+	if err := keys.Refresh(context.Background()); err != nil {
+		panic(err)
+	}
+	st := keys.Status()
+	fmt.Println("ready:", st.Ready, "keys:", st.Keys, "failures:", st.Failures)
+	fmt.Println("fetches:", fetches)
+	// Output:
+	// ready before any fetch: false
+	// ready: true keys: 1 failures: 0
+	// fetches: [updated]
+}
