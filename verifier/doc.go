@@ -28,13 +28,16 @@
 // "exp" present and not passed, "nbf" and "iat" not in the future, each
 // within the configured leeway; "aud" naming an accepted audience. The
 // token's "jku", "x5u", "jwk" and "x5c" headers are never used to find keys.
+// Config.StrictRFC9068 adds the access-token profile of RFC 9068 ("typ"
+// at+jwt; "sub", "client_id", "iat", "jti" required), and
+// Config.MaxTokenAge a limit on the time since "iat".
 //
 // # Errors
 //
 // Every rejection is an [*Error] matching [ErrInvalidToken] and exactly one
 // reason sentinel ([ErrMalformed], [ErrAlgorithm], [ErrUnsupportedHeader],
 // [ErrUnknownKey], [ErrSignature], [ErrMissingClaim], [ErrExpired],
-// [ErrNotYetValid], [ErrIssuer], [ErrAudience]). When no key can be obtained
+// [ErrNotYetValid], [ErrIssuer], [ErrAudience], [ErrTokenType]). When no key can be obtained
 // at all the error matches [ErrKeysUnavailable] instead, which is not a
 // token rejection. Error messages never contain the token, a signature or key
 // material.

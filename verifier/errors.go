@@ -49,6 +49,9 @@ var (
 	ErrIssuer error = &reason{"issuer not accepted", "issuer"}
 	// ErrAudience: "aud" is absent or names none of the accepted audiences.
 	ErrAudience error = &reason{"audience not accepted", "audience"}
+	// ErrTokenType: with Config.StrictRFC9068, the header's "typ" is not
+	// "at+jwt": the token is not an access token (an ID token, say).
+	ErrTokenType error = &reason{"not an access token", "token_type"}
 )
 
 // Error is the error Verify returns for a rejected token. It matches
@@ -94,7 +97,8 @@ func reject(why error, cause error) *Error {
 // Outcome returns a short, stable label for the result of Verify, for
 // metrics: "ok" for a nil error, the reason of a rejection ("malformed",
 // "algorithm", "unsupported_header", "unknown_key", "signature",
-// "missing_claim", "expired", "not_yet_valid", "issuer", "audience"),
+// "missing_claim", "expired", "not_yet_valid", "issuer", "audience",
+// "token_type"),
 // "keys_unavailable", or "error" for anything else.
 func Outcome(err error) string {
 	var e *Error

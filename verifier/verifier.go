@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jwtgate/jwtgate/jwks"
@@ -73,6 +74,19 @@ type Config struct {
 	// tokens. Audiences must then be empty.
 	SkipAudienceCheck bool
 
+	// StrictRFC9068 enforces the JWT profile for OAuth 2.0 access tokens
+	// (RFC 9068): the header's "typ" must be "at+jwt" (or
+	// "application/at+jwt", in any letter case), and "sub", "client_id",
+	// "iat" and "jti" must be present. It rejects ID tokens and other JWTs
+	// offered as access tokens. Off by default, since many issuers do not
+	// follow the profile.
+	StrictRFC9068 bool
+
+	// MaxTokenAge, if set, rejects tokens issued ("iat") longer ago than
+	// this, beyond the leeway, whatever their "exp"; "iat" is then
+	// required. Zero means no limit.
+	MaxTokenAge time.Duration
+
 	// Now returns the current time. Nil means time.Now. Tests set it to
 	// check expiry without sleeping.
 	Now func() time.Time
@@ -94,6 +108,8 @@ type Verifier struct {
 	maxSize    int
 	skipIss    bool
 	skipAud    bool
+	strict     bool
+	maxAge     time.Duration
 	now        func() time.Time
 	onVerify   func(error)
 }
@@ -130,6 +146,9 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.Leeway < 0 || cfg.Leeway > maxLeeway {
 		return nil, fmt.Errorf("verifier: Config.Leeway %v is outside 0 to %v", cfg.Leeway, maxLeeway)
 	}
+	if cfg.MaxTokenAge < 0 {
+		return nil, fmt.Errorf("verifier: Config.MaxTokenAge %v is negative", cfg.MaxTokenAge)
+	}
 	maxSize := cfg.MaxTokenSize
 	switch {
 	case maxSize == 0:
@@ -150,6 +169,8 @@ func New(cfg Config) (*Verifier, error) {
 		maxSize:    maxSize,
 		skipIss:    cfg.SkipIssuerCheck,
 		skipAud:    cfg.SkipAudienceCheck,
+		strict:     cfg.StrictRFC9068,
+		maxAge:     cfg.MaxTokenAge,
 		now:        now,
 		onVerify:   cfg.OnVerify,
 	}, nil
@@ -222,6 +243,11 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if err := v.checkTimes(c); err != nil {
 		return nil, err
 	}
+	if v.strict {
+		if err := checkRFC9068(c); err != nil {
+			return nil, err
+		}
+	}
 	if !v.skipAud && !containsAny(c.audience, v.audiences) {
 		if len(c.audience) == 0 {
 			return nil, reject(ErrAudience, errors.New(`token has no "aud"`))
@@ -272,6 +298,39 @@ func (v *Verifier) checkTimes(c *Claims) error {
 	}
 	if !c.issuedAt.IsZero() && now.Add(v.leeway).Before(c.issuedAt) {
 		return reject(ErrNotYetValid, fmt.Errorf(`"iat" is %v in the future`, c.issuedAt.Sub(now).Round(time.Second)))
+	}
+	if v.maxAge > 0 {
+		if c.issuedAt.IsZero() {
+			return reject(ErrMissingClaim, errors.New(`token has no "iat", needed for the maximum token age`))
+		}
+		if age := now.Sub(c.issuedAt); age > v.maxAge+v.leeway {
+			return reject(ErrExpired, fmt.Errorf("issued %v ago, more than the maximum age %v", age.Round(time.Second), v.maxAge))
+		}
+	}
+	return nil
+}
+
+// checkRFC9068 applies the access-token profile of RFC 9068 section 2.
+func checkRFC9068(c *Claims) error {
+	typ := c.typ
+	if len(typ) > len("application/") && strings.EqualFold(typ[:len("application/")], "application/") {
+		typ = typ[len("application/"):]
+	}
+	if !strings.EqualFold(typ, "at+jwt") {
+		return reject(ErrTokenType, fmt.Errorf(`"typ" is %q, want "at+jwt"`, clip(c.typ)))
+	}
+	for _, claim := range []struct {
+		name    string
+		present bool
+	}{
+		{"sub", c.subject != ""},
+		{"client_id", c.clientID != ""},
+		{"iat", !c.issuedAt.IsZero()},
+		{"jti", c.id != ""},
+	} {
+		if !claim.present {
+			return reject(ErrMissingClaim, fmt.Errorf("token has no %q, required by RFC 9068", claim.name))
+		}
 	}
 	return nil
 }
