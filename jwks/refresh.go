@@ -47,7 +47,8 @@ const (
 
 // FetchEvent describes one fetch of a key set.
 type FetchEvent struct {
-	// URL is the JWKS endpoint, without query or password.
+	// URL is the JWKS endpoint, without user information, query or
+	// fragment.
 	URL string
 	// Result is the outcome.
 	Result FetchResult
@@ -301,12 +302,13 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// redact returns u without its query and password, for messages.
+// redact returns u without its user information, query and fragment, any
+// of which may hold a credential, for messages.
 func redact(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return "(invalid URL)"
 	}
-	p.RawQuery = ""
-	return p.Redacted()
+	p.User, p.RawQuery, p.Fragment, p.RawFragment = nil, "", "", ""
+	return p.String()
 }

@@ -195,9 +195,8 @@ func (a *Auth) Token(r *http.Request) (string, error) {
 	case 0:
 		return "", ErrNoCredentials
 	case 1:
-		if strings.ContainsAny(token, " \t") {
-			return "", &RequestError{"token contains whitespace"}
-		}
+		// A token with whitespace in it is a malformed token, which the
+		// verifier rejects with 401 invalid_token (RFC 6750 section 3.1).
 		return token, nil
 	default:
 		return "", &RequestError{"token sent in more than one place"}
