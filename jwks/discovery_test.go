@@ -343,7 +343,8 @@ func TestDiscoveryHTTPS(t *testing.T) {
 
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://user:pa55@issuer.example/jwks?token=abc": "https://user:xxxxx@issuer.example/jwks",
+		"https://user:pa55@issuer.example/jwks?token=abc": "https://issuer.example/jwks",
+		"https://apikey-123@issuer.example/jwks#frag":     "https://issuer.example/jwks",
 		"https://issuer.example/jwks":                     "https://issuer.example/jwks",
 		"http://[::1":                                     "(invalid URL)",
 	} {
@@ -351,8 +352,10 @@ func TestRedactURL(t *testing.T) {
 		assert.Equal(t, want, got, "redact(%q)", in)
 		u, _ := url.Parse(in)
 		if u != nil && u.User != nil {
-			pw, _ := u.User.Password()
-			assert.NotContains(t, got, pw, "redact(%q) keeps the password", in)
+			if pw, ok := u.User.Password(); ok {
+				assert.NotContains(t, got, pw, "redact(%q) keeps the password", in)
+			}
+			assert.NotContains(t, got, u.User.Username(), "redact(%q) keeps the user name", in)
 		}
 	}
 }

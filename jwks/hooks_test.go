@@ -158,7 +158,7 @@ func TestHooksOnFetch(t *testing.T) {
 	// The URL carries a password and a query; events must carry neither.
 	u := strings.Replace(s.URL, "http://", "http://user:hunter2@", 1) + "/jwks?token=s3cret"
 	r := hkRemote(t, jwks.RemoteConfig{URL: u, Now: clock.Now, Hooks: rec.hooks()})
-	wantURL := strings.Replace(s.URL, "http://", "http://user:xxxxx@", 1) + "/jwks"
+	wantURL := s.URL + "/jwks" // user information and query removed
 
 	// 200 with a new set.
 	require.NoError(t, r.Refresh(ctx), "Remote.Refresh against a healthy issuer")

@@ -26,6 +26,7 @@ type ocCase struct {
 	keys   jwks.Source // nil means the issuer's remote key set
 	reason error       // the sentinel the error matches; nil for success
 	label  string
+	strict bool // verify with Config.StrictRFC9068
 }
 
 // ocCases returns a token for every outcome of Verify, minted by a
@@ -46,18 +47,19 @@ func ocCases(t *testing.T) (verifier.Config, []ocCase) {
 
 	valid := mint(verifiertest.Token{})
 	return cfg, []ocCase{
-		{"valid", valid, nil, nil, "ok"},
-		{"expired", mint(verifiertest.Token{ExpiresIn: -time.Hour}), nil, verifier.ErrExpired, "expired"},
-		{"malformed", "not-a-jwt", nil, verifier.ErrMalformed, "malformed"},
-		{"bad signature", vtFlipSig(t, valid), nil, verifier.ErrSignature, "signature"},
-		{"untrusted issuer", mint(verifiertest.Token{Claims: map[string]any{"iss": "https://evil.example.test"}}), nil, verifier.ErrIssuer, "issuer"},
-		{"wrong audience", mint(verifiertest.Token{Audience: []string{"https://other.example.test"}}), nil, verifier.ErrAudience, "audience"},
-		{"unknown kid", mint(verifiertest.Token{Header: map[string]any{"kid": "no-such-key"}}), nil, verifier.ErrUnknownKey, "unknown_key"},
-		{"alg none", mint(verifiertest.Token{Header: map[string]any{"alg": "none"}}), nil, verifier.ErrAlgorithm, "algorithm"},
-		{"no exp", mint(verifiertest.Token{Claims: map[string]any{"exp": nil}}), nil, verifier.ErrMissingClaim, "missing_claim"},
-		{"nbf in the future", mint(verifiertest.Token{Claims: map[string]any{"nbf": clock.Now().Add(time.Hour).Unix()}}), nil, verifier.ErrNotYetValid, "not_yet_valid"},
-		{"crit header", mint(verifiertest.Token{Header: map[string]any{"crit": []string{"exp"}}}), nil, verifier.ErrUnsupportedHeader, "unsupported_header"},
-		{"keys unavailable", valid, unavailable, verifier.ErrKeysUnavailable, "keys_unavailable"},
+		{"valid", valid, nil, nil, "ok", false},
+		{"expired", mint(verifiertest.Token{ExpiresIn: -time.Hour}), nil, verifier.ErrExpired, "expired", false},
+		{"malformed", "not-a-jwt", nil, verifier.ErrMalformed, "malformed", false},
+		{"bad signature", vtFlipSig(t, valid), nil, verifier.ErrSignature, "signature", false},
+		{"untrusted issuer", mint(verifiertest.Token{Claims: map[string]any{"iss": "https://evil.example.test"}}), nil, verifier.ErrIssuer, "issuer", false},
+		{"wrong audience", mint(verifiertest.Token{Audience: []string{"https://other.example.test"}}), nil, verifier.ErrAudience, "audience", false},
+		{"unknown kid", mint(verifiertest.Token{Header: map[string]any{"kid": "no-such-key"}}), nil, verifier.ErrUnknownKey, "unknown_key", false},
+		{"alg none", mint(verifiertest.Token{Header: map[string]any{"alg": "none"}}), nil, verifier.ErrAlgorithm, "algorithm", false},
+		{"no exp", mint(verifiertest.Token{Claims: map[string]any{"exp": nil}}), nil, verifier.ErrMissingClaim, "missing_claim", false},
+		{"nbf in the future", mint(verifiertest.Token{Claims: map[string]any{"nbf": clock.Now().Add(time.Hour).Unix()}}), nil, verifier.ErrNotYetValid, "not_yet_valid", false},
+		{"crit header", mint(verifiertest.Token{Header: map[string]any{"crit": []string{"exp"}}}), nil, verifier.ErrUnsupportedHeader, "unsupported_header", false},
+		{"keys unavailable", valid, unavailable, verifier.ErrKeysUnavailable, "keys_unavailable", false},
+		{"not an access token", mint(verifiertest.Token{Header: map[string]any{"typ": "JWT"}}), nil, verifier.ErrTokenType, "token_type", true},
 	}
 }
 
@@ -75,6 +77,7 @@ func TestOutcomeOfVerify(t *testing.T) {
 			if tc.keys != nil {
 				c.Keys = tc.keys
 			}
+			c.StrictRFC9068 = tc.strict
 			c.OnVerify = func(err error) {
 				mu.Lock()
 				defer mu.Unlock()
@@ -118,6 +121,7 @@ func TestOutcomeLabels(t *testing.T) {
 		verifier.ErrNotYetValid:       "not_yet_valid",
 		verifier.ErrIssuer:            "issuer",
 		verifier.ErrAudience:          "audience",
+		verifier.ErrTokenType:         "token_type",
 	}
 	require.Len(t, wantLabels, len(vtReasons), "every reason sentinel needs a label here")
 	labels := map[string]bool{}
@@ -176,7 +180,7 @@ func TestOnVerifyConcurrent(t *testing.T) {
 
 	var tokens []ocCase
 	for _, tc := range cases {
-		if tc.keys == nil { // one verifier, one key source
+		if tc.keys == nil && !tc.strict { // one verifier, one configuration
 			tokens = append(tokens, tc)
 		}
 	}

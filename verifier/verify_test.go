@@ -69,6 +69,7 @@ var vtReasons = []error{
 	verifier.ErrMalformed, verifier.ErrAlgorithm, verifier.ErrUnsupportedHeader,
 	verifier.ErrUnknownKey, verifier.ErrSignature, verifier.ErrMissingClaim,
 	verifier.ErrExpired, verifier.ErrNotYetValid, verifier.ErrIssuer, verifier.ErrAudience,
+	verifier.ErrTokenType,
 }
 
 // vtRequireRejected checks that err is a rejection with exactly the reason

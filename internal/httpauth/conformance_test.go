@@ -310,7 +310,7 @@ func confCases(tk confTokens) []confCase {
 		{name: "empty token", opts: api,
 			req: confRequest{auth: []string{"Bearer "}}, want: confInvalidRequest("empty token")},
 		{name: "token containing a space", opts: api,
-			req: confRequest{auth: []string{"Bearer " + tk.plain + " extra"}}, want: confInvalidRequest("token contains whitespace")},
+			req: confRequest{auth: []string{"Bearer " + tk.plain + " extra"}}, want: confInvalidToken("malformed token")},
 		{name: "two Authorization headers", opts: api,
 			req:  confRequest{auth: []string{"Bearer " + tk.plain, "Bearer " + tk.plain}},
 			want: confInvalidRequest("more than one Authorization header")},
