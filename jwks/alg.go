@@ -6,9 +6,10 @@ import (
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/rsa"
-	_ "crypto/sha256" // registers SHA-256 for crypto.Hash
-	_ "crypto/sha512" // registers SHA-384 and SHA-512 for crypto.Hash
+	"crypto/sha256"
+	"crypto/sha512"
 	"errors"
+	"hash"
 	"slices"
 )
 
@@ -110,18 +111,13 @@ func ecdsaFieldSize(k kind) int {
 func (k *Key) verifySignature(a *algorithm, signed, sig []byte) bool {
 	switch a.kind {
 	case kindHMAC:
-		mac := hmac.New(a.hash.New, k.secret)
-		mac.Write(signed)
-		var buf [64]byte
-		return hmac.Equal(mac.Sum(buf[:0]), sig)
+		return k.verifyMAC(a, signed, sig)
 	case kindEd25519:
 		return ed25519.Verify(k.pub.(ed25519.PublicKey), signed, sig)
 	}
 
 	var digestBuf [64]byte
-	h := a.hash.New()
-	h.Write(signed)
-	digest := h.Sum(digestBuf[:0])
+	digest := sum(a.hash, signed, &digestBuf)
 
 	switch a.kind {
 	case kindRSA:
@@ -142,6 +138,37 @@ func (k *Key) verifySignature(a *algorithm, signed, sig []byte) bool {
 		var der [2*66 + 16]byte
 		return ecdsa.VerifyASN1(k.pub.(*ecdsa.PublicKey), digest, p1363ToASN1(der[:0], sig[:n], sig[n:]))
 	}
+}
+
+// sum returns the digest of data under h, in buf.
+func sum(h crypto.Hash, data []byte, buf *[64]byte) []byte {
+	switch h {
+	case crypto.SHA256:
+		d := sha256.Sum256(data)
+		return buf[:copy(buf[:], d[:])]
+	case crypto.SHA384:
+		d := sha512.Sum384(data)
+		return buf[:copy(buf[:], d[:])]
+	default:
+		d := sha512.Sum512(data)
+		return buf[:copy(buf[:], d[:])]
+	}
+}
+
+// verifyMAC checks an HMAC signature. The MAC states are pooled per key
+// and algorithm: hmac.New costs several allocations.
+func (k *Key) verifyMAC(a *algorithm, signed, sig []byte) bool {
+	pool := &k.macs[a.hash.Size()/16-2] // 32, 48, 64 bytes -> 0, 1, 2
+	mac, _ := pool.Get().(hash.Hash)
+	if mac == nil {
+		mac = hmac.New(a.hash.New, k.secret)
+	}
+	mac.Write(signed)
+	var buf [64]byte
+	ok := hmac.Equal(mac.Sum(buf[:0]), sig)
+	mac.Reset()
+	pool.Put(mac)
+	return ok
 }
 
 // p1363ToASN1 appends the DER encoding of the ECDSA signature (r, s), given as

@@ -11,6 +11,9 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Limits on the keys this package accepts. RSA keys below 2048 bits are
@@ -37,6 +40,35 @@ type Key struct {
 	// fingerprint identifies the key material, so that a refreshed key set
 	// can tell an unchanged key from a new one with the same ID.
 	fingerprint [32]byte
+	// macs pools HMAC states for HS256, HS384 and HS512 (secrets only).
+	// It is a pointer so that a Key value may be copied, for printing.
+	macs *[3]sync.Pool
+	// life says until when the key may be trusted; see Usable. A pointer,
+	// like macs, so that Key values stay copyable.
+	life *keyLife
+}
+
+// keyLife is the part of a key that its source changes over time.
+type keyLife struct {
+	retired atomic.Bool  // the key left the set it came from
+	until   atomic.Int64 // Unix nanoseconds after which its set is stale; 0: never
+}
+
+// Usable reports whether the key may still be trusted at t: false once it
+// has left the key set it came from, or when that set has gone stale (see
+// RemoteConfig.MaxStale). Keys made by this package's constructors and held
+// by static sets are always usable. A cache of verification results, such
+// as the verifier's cache of verified tokens, checks it before trusting a
+// result obtained with the key.
+func (k *Key) Usable(t time.Time) bool {
+	if k.life == nil {
+		return true
+	}
+	if k.life.retired.Load() {
+		return false
+	}
+	until := k.life.until.Load()
+	return until == 0 || t.UnixNano() < until
 }
 
 // NewPublicKey returns a key that verifies signatures made with the private
@@ -62,7 +94,7 @@ func newSecret(id string, secret []byte, alg string) (*Key, error) {
 	if len(secret) < 32 {
 		return nil, fmt.Errorf("jwks: HMAC secret%s is %d bytes; HS256 needs at least 32", quoteID(id), len(secret))
 	}
-	k := &Key{id: id, kind: kindHMAC, secret: slices.Clone(secret)}
+	k := &Key{id: id, kind: kindHMAC, secret: slices.Clone(secret), macs: new([3]sync.Pool)}
 	if err := k.restrict(alg); err != nil {
 		return nil, err
 	}

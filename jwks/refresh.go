@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -94,6 +95,7 @@ func (r *Remote) fetch(ctx context.Context) (err error) {
 	if resp.StatusCode == http.StatusNotModified {
 		next := *prev
 		next.fetchedAt, next.expiresAt, next.refreshAt = now, now.Add(lifetime), now.Add(refreshDelay(lifetime))
+		r.extendLife(next.index.all, next.expiresAt)
 		r.set.Store(&next)
 		ev.Result, ev.Keys = FetchNotModified, len(prev.index.all)
 		return nil
@@ -129,9 +131,11 @@ func (r *Remote) fetch(ctx context.Context) (err error) {
 
 // publish makes keys the current set, described by set. A key unchanged
 // from the previous set keeps its identity, so that anything keyed by it
-// (such as a cache of verified tokens) survives the refresh.
+// (such as a cache of verified tokens) survives the refresh; a key no
+// longer in the set is retired (see Key.Usable).
 func (r *Remote) publish(keys []*Key, set *keySet) {
-	if old := r.set.Load(); old != nil {
+	old := r.set.Load()
+	if old != nil {
 		for i, k := range keys {
 			for _, o := range old.index.all {
 				if o.sameMaterial(k) {
@@ -147,7 +151,27 @@ func (r *Remote) publish(keys []*Key, set *keySet) {
 		return
 	}
 	set.index = index
+	r.extendLife(keys, set.expiresAt)
 	r.set.Store(set)
+	if old != nil {
+		for _, o := range old.index.all {
+			if !slices.Contains(keys, o) {
+				o.life.retired.Store(true)
+			}
+		}
+	}
+}
+
+// extendLife makes keys usable until their set, expiring at expiresAt, goes
+// stale.
+func (r *Remote) extendLife(keys []*Key, expiresAt time.Time) {
+	until := expiresAt.Add(r.maxStale).UnixNano()
+	for _, k := range keys {
+		if k.life == nil {
+			k.life = new(keyLife)
+		}
+		k.life.until.Store(until)
+	}
 }
 
 // get requests u, conditionally when prev carries validators. The caller
