@@ -20,6 +20,7 @@ type Claims struct {
 	issuer    string
 	subject   string
 	audience  []string
+	audBuf    [1]string // holds a single audience without another allocation
 	expiresAt time.Time
 	issuedAt  time.Time
 	notBefore time.Time
@@ -116,20 +117,27 @@ const maxNumericDate = 253402300799 // 9999-12-31T23:59:59Z
 
 var errDateRange = errors.New("date out of range")
 
-// parseClaims reads the claims set in payload into c.
+// parse reads the claims set in payload into c. payload must not be
+// modified afterwards: the strings read share its memory.
 func (c *Claims) parse(payload []byte) error {
 	c.raw = payload
-	var scopeValues []string
-	r := jsonReader{data: payload}
-	err := r.object(func(name []byte) error {
-		var err error
+	var scope string  // the "scope" claim as a string, the usual form
+	var more []string // values from "scp", or from "scope" as an array
+	r := jsonReader{data: payload, src: stringOf(payload)}
+	err := r.begin()
+	for err == nil {
+		var name []byte
+		var ok bool
+		if name, ok, err = r.next(); !ok || err != nil {
+			break
+		}
 		switch string(name) {
 		case "iss":
 			c.issuer, err = r.str("iss")
 		case "sub":
 			c.subject, err = r.str("sub")
 		case "aud":
-			err = r.strings("aud", func(s string) { c.audience = append(c.audience, s) })
+			c.audience, err = r.appendStrings("aud", c.audBuf[:0])
 		case "exp":
 			c.expiresAt, err = r.date("exp")
 		case "nbf":
@@ -143,16 +151,31 @@ func (c *Claims) parse(payload []byte) error {
 		case "azp":
 			c.azp, err = r.str("azp")
 		case "scope", "scp":
-			err = r.strings(string(name), func(s string) { scopeValues = append(scopeValues, s) })
+			if more == nil && r.peek() == '"' && string(name) == "scope" {
+				scope, err = r.str("scope")
+				break
+			}
+			// Several values: keep them in the order they appear.
+			if more == nil && scope != "" {
+				more = append(more, scope)
+			}
+			member := "scp"
+			if name[1] == 'c' { // "scope"
+				member = "scope"
+			}
+			more, err = r.appendStrings(member, more)
 		default:
 			err = r.skip()
 		}
-		return err
-	})
+	}
 	if err != nil {
 		return err
 	}
-	c.scopes = scopes.FromList(scopeValues...)
+	if more == nil {
+		c.scopes = scopes.Parse(scope)
+	} else {
+		c.scopes = scopes.FromList(more...)
+	}
 	return nil
 }
 

@@ -50,13 +50,20 @@ func (e *jsonError) Unwrap() error { return e.err }
 
 type jsonReader struct {
 	data []byte
-	pos  int
-	// seen holds the member names of the object being read, for the
-	// duplicate check; names with escapes are stored unescaped. Past
-	// len(seenBuf) names, seenMap takes over so that an object with
-	// thousands of members costs linear, not quadratic, time.
-	seen    [][]byte
-	seenBuf [16][]byte
+	// src is data as a string, when the caller guarantees that data is
+	// never modified: string values are then substrings of it, without a
+	// copy. Empty means every string is copied.
+	src   string
+	pos   int
+	first bool // no member read yet
+	// seen[:nSeen] holds the member names of the object being read, for
+	// the duplicate check; names with escapes are stored unescaped. Past
+	// len(seen) names, seenMap takes over so that an object with thousands
+	// of members costs linear, not quadratic, time. (A count rather than a
+	// slice of seen keeps the reader free of pointers into itself, so that
+	// it can live on the stack.)
+	seen    [16][]byte
+	nSeen   int
 	seenMap map[string]struct{}
 }
 
@@ -69,13 +76,14 @@ func (r *jsonReader) addName(name []byte) bool {
 		r.seenMap[string(name)] = struct{}{}
 		return true
 	}
-	for _, s := range r.seen {
+	for _, s := range r.seen[:r.nSeen] {
 		if string(s) == string(name) {
 			return false
 		}
 	}
-	if len(r.seen) < len(r.seenBuf) {
-		r.seen = append(r.seen, name)
+	if r.nSeen < len(r.seen) {
+		r.seen[r.nSeen] = name
+		r.nSeen++
 		return true
 	}
 	r.seenMap = make(map[string]struct{}, 2*len(r.seen))
@@ -101,53 +109,55 @@ func (r *jsonReader) skipSpace() {
 	}
 }
 
-// object reads the top-level object of r.data, calling member for each
-// member with its unescaped name. member must consume the value, with one of
-// the value methods, and may return an error to stop.
-func (r *jsonReader) object(member func(name []byte) error) error {
-	r.seen, r.seenMap = r.seenBuf[:0], nil
+// begin starts reading the top-level object of r.data; [jsonReader.next]
+// then yields its members.
+func (r *jsonReader) begin() error {
+	r.nSeen, r.seenMap, r.first = 0, nil, true
 	r.skipSpace()
 	if r.pos >= len(r.data) || r.data[r.pos] != '{' {
 		return r.fail(errJSONNotObject)
 	}
 	r.pos++
+	return nil
+}
+
+// next reads the name of the next member and the colon after it, leaving
+// r.pos at the value, which the caller must consume with one of the value
+// methods. After the last member it reports ok == false, having checked
+// that nothing follows the object.
+func (r *jsonReader) next() (name []byte, ok bool, err error) {
 	r.skipSpace()
-	if r.pos < len(r.data) && r.data[r.pos] == '}' {
-		r.pos++
-		return r.end()
-	}
-	for {
-		r.skipSpace()
-		name, err := r.stringBytes()
-		if err != nil {
-			return err
+	if r.first {
+		r.first = false
+		if r.peek() == '}' {
+			r.pos++
+			return nil, false, r.end()
 		}
-		if !r.addName(name) {
-			return r.fail(errJSONDuplicate)
-		}
-		r.skipSpace()
-		if r.pos >= len(r.data) || r.data[r.pos] != ':' {
-			return r.fail(errJSONSyntax)
-		}
-		r.pos++
-		r.skipSpace()
-		if err := member(name); err != nil {
-			return err
-		}
-		r.skipSpace()
-		if r.pos >= len(r.data) {
-			return r.fail(errJSONSyntax)
-		}
-		switch r.data[r.pos] {
+	} else {
+		switch r.peek() {
 		case ',':
 			r.pos++
+			r.skipSpace()
 		case '}':
 			r.pos++
-			return r.end()
+			return nil, false, r.end()
 		default:
-			return r.fail(errJSONSyntax)
+			return nil, false, r.fail(errJSONSyntax)
 		}
 	}
+	if name, err = r.stringBytes(); err != nil {
+		return nil, false, err
+	}
+	if !r.addName(name) {
+		return nil, false, r.fail(errJSONDuplicate)
+	}
+	r.skipSpace()
+	if r.peek() != ':' {
+		return nil, false, r.fail(errJSONSyntax)
+	}
+	r.pos++
+	r.skipSpace()
+	return name, true, nil
 }
 
 func (r *jsonReader) end() error {
@@ -175,9 +185,15 @@ func (r *jsonReader) str(member string) (string, error) {
 	if r.peek() != '"' {
 		return "", r.typeError(member)
 	}
+	start := r.pos + 1
 	b, err := r.stringBytes()
 	if err != nil {
 		return "", err
+	}
+	// Escapes always shorten a string, so an unchanged length means b is
+	// the raw bytes between the quotes.
+	if end := r.pos - 1; r.src != "" && len(b) == end-start {
+		return r.src[start:end], nil
 	}
 	return string(b), nil
 }
@@ -369,44 +385,40 @@ func (r *jsonReader) scanNumber() bool {
 	return true
 }
 
-// strings reads either one string or an array of strings for the named
-// member, calling add for each string. ("aud" and the scope claims come in
+// appendStrings reads either one string or an array of strings for the
+// named member and appends them to dst. ("aud" and the scope claims come in
 // both forms.)
-func (r *jsonReader) strings(member string, add func(string)) error {
+func (r *jsonReader) appendStrings(member string, dst []string) ([]string, error) {
 	switch r.peek() {
 	case '"':
 		s, err := r.str(member)
-		if err != nil {
-			return err
-		}
-		add(s)
-		return nil
+		return append(dst, s), err
 	case '[':
 	default:
-		return r.typeError(member)
+		return dst, r.typeError(member)
 	}
 	r.pos++
 	r.skipSpace()
 	if r.peek() == ']' {
 		r.pos++
-		return nil
+		return dst, nil
 	}
 	for {
 		r.skipSpace()
 		s, err := r.str(member)
 		if err != nil {
-			return err
+			return dst, err
 		}
-		add(s)
+		dst = append(dst, s)
 		r.skipSpace()
 		switch r.peek() {
 		case ',':
 			r.pos++
 		case ']':
 			r.pos++
-			return nil
+			return dst, nil
 		default:
-			return r.fail(errJSONSyntax)
+			return dst, r.fail(errJSONSyntax)
 		}
 	}
 }

@@ -38,6 +38,19 @@ type compactJWS struct {
 	signingInput string // BASE64URL(header) "." BASE64URL(payload)
 	payload      string // still base64url-encoded
 	signature    []byte // decoded
+	// rest is room for the decoded payload in the buffer that holds the
+	// decoded header: one allocation for both, never modified afterwards,
+	// so that the strings read from them can share its memory.
+	rest []byte
+}
+
+// decodePayload decodes the payload into j.rest.
+func (j *compactJWS) decodePayload() ([]byte, error) {
+	n, err := b64.Decode(j.rest[:cap(j.rest)], bytesOf(j.payload))
+	if err != nil {
+		return nil, reject(ErrMalformed, prefixed("payload: ", err))
+	}
+	return j.rest[:n:n], nil
 }
 
 // parseCompact splits token, decodes and checks its header, and decodes its
@@ -73,11 +86,15 @@ func parseCompact(token string, sigBuf []byte) (compactJWS, error) {
 	j.signingInput = token[:dot2]
 	j.payload = token[dot1+1 : dot2]
 
-	var hdrBuf [512]byte
-	hdr, err := b64.AppendDecode(hdrBuf[:0], bytesOf(token[:dot1]))
+	hEnc := token[:dot1]
+	hLen := b64.DecodedLen(len(hEnc))
+	buf := make([]byte, hLen+b64.DecodedLen(len(j.payload)))
+	n, err := b64.Decode(buf, bytesOf(hEnc))
 	if err != nil {
 		return j, reject(ErrMalformed, prefixed(errHeaderPrefix, err))
 	}
+	hdr := buf[:n:n]
+	j.rest = buf[hLen:hLen]
 	// The header is read before the signature is looked at, so that
 	// {"alg":"none"} is reported as a forbidden algorithm whether or not a
 	// signature follows.
@@ -94,14 +111,20 @@ func parseCompact(token string, sigBuf []byte) (compactJWS, error) {
 	return j, nil
 }
 
-// parseHeader reads the protected header. Parameters that name keys ("jku",
-// "x5u", "jwk", "x5c") are read past and never used.
+// parseHeader reads the protected header, which must not be modified
+// afterwards: the strings returned share its memory. Parameters that name
+// keys ("jku", "x5u", "jwk", "x5c") are read past and never used.
 func parseHeader(data []byte) (header, error) {
 	var h header
 	var hasAlg, crit, unencoded bool
-	r := jsonReader{data: data}
-	err := r.object(func(name []byte) error {
-		var err error
+	r := jsonReader{data: data, src: stringOf(data)}
+	err := r.begin()
+	for err == nil {
+		var name []byte
+		var ok bool
+		if name, ok, err = r.next(); !ok || err != nil {
+			break
+		}
 		switch string(name) {
 		case "alg":
 			h.alg, err = r.str("alg")
@@ -120,8 +143,7 @@ func parseHeader(data []byte) (header, error) {
 		default:
 			err = r.skip()
 		}
-		return err
-	})
+	}
 	switch {
 	case err != nil:
 		return h, reject(ErrMalformed, prefixed(errHeaderPrefix, err))
@@ -149,6 +171,13 @@ func isBase64URL(c byte) bool {
 // read: the decoders and hashes it is passed to never write to their input.
 func bytesOf(s string) []byte {
 	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// stringOf returns b as a string without copying. b must never be modified
+// afterwards; the verifier only uses it on buffers it decoded and keeps
+// read-only.
+func stringOf(b []byte) string {
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 type prefixedError struct {

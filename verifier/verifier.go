@@ -87,6 +87,22 @@ type Config struct {
 	// required. Zero means no limit.
 	MaxTokenAge time.Duration
 
+	// CacheSize is how many verified tokens are remembered, so that a token
+	// seen again skips parsing and the signature check. A cached token is
+	// still checked for "exp", "nbf", "iat" and MaxTokenAge on every use,
+	// and is checked afresh once the key that verified it has left its key
+	// set or the set has gone stale. Zero means DefaultCacheSize (10,000).
+	CacheSize int
+
+	// CacheBytes bounds the memory of the cache, counting each token, its
+	// claims and about 512 bytes of overhead. Zero means DefaultCacheBytes
+	// (16 MiB).
+	CacheBytes int
+
+	// DisableCache turns the cache of verified tokens off: every token is
+	// parsed and its signature checked on every call.
+	DisableCache bool
+
 	// Now returns the current time. Nil means time.Now. Tests set it to
 	// check expiry without sleeping.
 	Now func() time.Time
@@ -100,8 +116,8 @@ type Config struct {
 
 // Verifier verifies access tokens. It is safe for concurrent use.
 type Verifier struct {
-	issuers    []string
-	audiences  []string
+	issuers    stringSet
+	audiences  stringSet
 	keys       jwks.Source
 	algorithms []string
 	leeway     time.Duration
@@ -112,6 +128,7 @@ type Verifier struct {
 	maxAge     time.Duration
 	now        func() time.Time
 	onVerify   func(error)
+	cache      *tokenCache // nil when disabled
 }
 
 // New checks cfg and returns a verifier. It does no I/O: remote keys are
@@ -160,9 +177,16 @@ func New(cfg Config) (*Verifier, error) {
 	if now == nil {
 		now = time.Now
 	}
+	if cfg.CacheSize < 0 || cfg.CacheBytes < 0 {
+		return nil, errors.New("verifier: Config.CacheSize and CacheBytes must not be negative; set DisableCache to turn the cache off")
+	}
+	var cache *tokenCache
+	if !cfg.DisableCache {
+		cache = newTokenCache(orDefault(cfg.CacheSize, DefaultCacheSize), orDefault(cfg.CacheBytes, DefaultCacheBytes))
+	}
 	return &Verifier{
-		issuers:    slices.Clone(cfg.Issuers),
-		audiences:  slices.Clone(cfg.Audiences),
+		issuers:    newStringSet(cfg.Issuers),
+		audiences:  newStringSet(cfg.Audiences),
 		keys:       cfg.Keys,
 		algorithms: slices.Clone(algs),
 		leeway:     cfg.Leeway,
@@ -173,7 +197,15 @@ func New(cfg Config) (*Verifier, error) {
 		maxAge:     cfg.MaxTokenAge,
 		now:        now,
 		onVerify:   cfg.OnVerify,
+		cache:      cache,
 	}, nil
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 func checkList(field, skip string, values []string, skipped bool) error {
@@ -212,6 +244,15 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > v.maxSize {
 		return nil, reject(ErrMalformed, errTooLarge)
 	}
+	if v.cache != nil {
+		if c, ok := v.cache.get(token, v.now()); ok {
+			if err := v.checkTimes(c); err != nil {
+				v.cache.remove(token)
+				return nil, err
+			}
+			return c, nil
+		}
+	}
 	var sigBuf [512]byte
 	j, err := parseCompact(token, sigBuf[:0])
 	if err != nil {
@@ -221,15 +262,15 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, reject(ErrAlgorithm, fmt.Errorf("%q is not in the allowlist", clip(j.header.alg)))
 	}
 
-	payload, err := b64.DecodeString(j.payload)
+	payload, err := j.decodePayload()
 	if err != nil {
-		return nil, reject(ErrMalformed, prefixed("payload: ", err))
+		return nil, err
 	}
 	c := &Claims{algorithm: j.header.alg, keyID: j.header.kid, typ: j.header.typ}
 	if err := c.parse(payload); err != nil {
 		return nil, reject(ErrMalformed, prefixed(errClaimsPrefix, err))
 	}
-	if !v.skipIss && !slices.Contains(v.issuers, c.issuer) {
+	if !v.skipIss && !v.issuers.has(c.issuer) {
 		if c.issuer == "" {
 			return nil, reject(ErrIssuer, errors.New(`token has no "iss"`))
 		}
@@ -237,7 +278,8 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	}
 
 	q := jwks.Query{Issuer: c.issuer, KeyID: j.header.kid, Algorithm: j.header.alg}
-	if err := v.checkSignature(ctx, &j, q); err != nil {
+	key, err := v.checkSignature(ctx, &j, q)
+	if err != nil {
 		return nil, err
 	}
 	if err := v.checkTimes(c); err != nil {
@@ -248,24 +290,27 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 			return nil, err
 		}
 	}
-	if !v.skipAud && !containsAny(c.audience, v.audiences) {
+	if !v.skipAud && !slices.ContainsFunc(c.audience, v.audiences.has) {
 		if len(c.audience) == 0 {
 			return nil, reject(ErrAudience, errors.New(`token has no "aud"`))
 		}
 		return nil, reject(ErrAudience, nil)
 	}
+	if v.cache != nil {
+		v.cache.put(token, c, key)
+	}
 	return c, nil
 }
 
 // checkSignature finds the candidate keys for q and verifies the signature
-// with each that suits the algorithm, until one succeeds.
-func (v *Verifier) checkSignature(ctx context.Context, j *compactJWS, q jwks.Query) error {
+// with each that suits the algorithm, until one succeeds, and returns it.
+func (v *Verifier) checkSignature(ctx context.Context, j *compactJWS, q jwks.Query) (*jwks.Key, error) {
 	keys, err := v.keys.Keys(ctx, q)
 	if err != nil {
 		if errors.Is(err, jwks.ErrKeyNotFound) {
-			return reject(ErrUnknownKey, err)
+			return nil, reject(ErrUnknownKey, err)
 		}
-		return fmt.Errorf("%w: %w", ErrKeysUnavailable, err)
+		return nil, fmt.Errorf("%w: %w", ErrKeysUnavailable, err)
 	}
 	signed := bytesOf(j.signingInput)
 	tried := false
@@ -275,13 +320,13 @@ func (v *Verifier) checkSignature(ctx context.Context, j *compactJWS, q jwks.Que
 		}
 		tried = true
 		if k.Verify(q.Algorithm, signed, j.signature) == nil {
-			return nil
+			return k, nil
 		}
 	}
 	if !tried {
-		return reject(ErrAlgorithm, fmt.Errorf("no key matching the token supports %s", q.Algorithm))
+		return nil, reject(ErrAlgorithm, fmt.Errorf("no key matching the token supports %s", q.Algorithm))
 	}
-	return reject(ErrSignature, nil)
+	return nil, reject(ErrSignature, nil)
 }
 
 func (v *Verifier) checkTimes(c *Claims) error {
@@ -345,11 +390,29 @@ func clip(s string) string {
 	return s[:max] + "..."
 }
 
-func containsAny(have, want []string) bool {
-	for _, h := range have {
-		if slices.Contains(want, h) {
-			return true
-		}
+// stringSet is a set of strings for the issuer and audience checks: a
+// slice for the usual handful, a map when there are many, so that a
+// verifier trusting a thousand issuers checks one as fast as one.
+type stringSet struct {
+	list []string
+	m    map[string]struct{}
+}
+
+func newStringSet(values []string) stringSet {
+	if len(values) <= 8 {
+		return stringSet{list: slices.Clone(values)}
 	}
-	return false
+	m := make(map[string]struct{}, len(values))
+	for _, s := range values {
+		m[s] = struct{}{}
+	}
+	return stringSet{m: m}
+}
+
+func (s stringSet) has(v string) bool {
+	if s.m != nil {
+		_, ok := s.m[v]
+		return ok
+	}
+	return slices.Contains(s.list, v)
 }

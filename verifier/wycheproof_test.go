@@ -81,11 +81,12 @@ func wpCheck(ctx context.Context, v *Verifier, token string) error {
 		return reject(ErrAlgorithm, fmt.Errorf("%q is not in the allowlist", j.header.alg))
 	}
 	// Verify decodes the payload strictly before it checks the signature.
-	if _, err := b64.DecodeString(j.payload); err != nil {
-		return reject(ErrMalformed, prefixed("payload: ", err))
+	if _, err := j.decodePayload(); err != nil {
+		return err
 	}
 	q := jwks.Query{KeyID: j.header.kid, Algorithm: j.header.alg}
-	return v.checkSignature(ctx, &j, q)
+	_, err = v.checkSignature(ctx, &j, q)
+	return err
 }
 
 // wpReasonName names the reason an error matches, for the counts.
