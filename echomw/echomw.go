@@ -33,17 +33,24 @@ import (
 
 // Middleware authenticates Echo requests with a verifier. It is safe for
 // concurrent use.
-type Middleware struct{ auth *httpauth.Auth }
+type Middleware struct {
+	auth *httpauth.Auth
+	// authenticate is auth.Authenticate as a method value made once: Echo
+	// applies middleware anew on every request.
+	authenticate func(*http.Request) (*http.Request, error)
+}
 
 // New returns a middleware that verifies tokens with v.
 func New(v *verifier.Verifier, opts nethttp.Options) (*Middleware, error) {
-	return httpauth.NewAdapter("echomw", v, httpauth.Settings(opts), func(a *httpauth.Auth) *Middleware { return &Middleware{a} })
+	return httpauth.NewAdapter("echomw", v, httpauth.Settings(opts), func(a *httpauth.Auth) *Middleware {
+		return &Middleware{auth: a, authenticate: a.Authenticate}
+	})
 }
 
 // Authenticate is an echo.MiddlewareFunc that verifies the request's token
 // and stores the claims in the request context before calling next.
 func (m *Middleware) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
-	return m.handler(next, m.auth.Authenticate)
+	return m.handler(next, m.authenticate)
 }
 
 // Require returns route middleware that lets a request through only if its

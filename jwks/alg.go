@@ -11,6 +11,7 @@ import (
 	"errors"
 	"hash"
 	"slices"
+	"sync"
 )
 
 // kind is the type of a verification key, fine enough to bind algorithms:
@@ -116,8 +117,12 @@ func (k *Key) verifySignature(a *algorithm, signed, sig []byte) bool {
 		return ed25519.Verify(k.pub.(ed25519.PublicKey), signed, sig)
 	}
 
-	var digestBuf [64]byte
-	digest := sum(a.hash, signed, &digestBuf)
+	// The digest and the DER signature go to crypto/* through slices the
+	// compiler cannot keep on the stack; a pooled buffer saves two
+	// allocations per verification.
+	scratch := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(scratch)
+	digest := sum(a.hash, signed, &scratch.digest)
 
 	switch a.kind {
 	case kindRSA:
@@ -135,8 +140,7 @@ func (k *Key) verifySignature(a *algorithm, signed, sig []byte) bool {
 		if len(sig) != 2*n {
 			return false
 		}
-		var der [2*66 + 16]byte
-		return ecdsa.VerifyASN1(k.pub.(*ecdsa.PublicKey), digest, p1363ToASN1(der[:0], sig[:n], sig[n:]))
+		return ecdsa.VerifyASN1(k.pub.(*ecdsa.PublicKey), digest, p1363ToASN1(scratch.der[:0], sig[:n], sig[n:]))
 	}
 }
 
@@ -164,12 +168,21 @@ func (k *Key) verifyMAC(a *algorithm, signed, sig []byte) bool {
 		mac = hmac.New(a.hash.New, k.secret)
 	}
 	mac.Write(signed)
-	var buf [64]byte
-	ok := hmac.Equal(mac.Sum(buf[:0]), sig)
+	scratch := scratchPool.Get().(*scratch)
+	ok := hmac.Equal(mac.Sum(scratch.digest[:0]), sig)
+	scratchPool.Put(scratch)
 	mac.Reset()
 	pool.Put(mac)
 	return ok
 }
+
+// scratch holds the temporary buffers of one signature check.
+type scratch struct {
+	digest [64]byte
+	der    [2*66 + 16]byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // p1363ToASN1 appends the DER encoding of the ECDSA signature (r, s), given as
 // unsigned big-endian integers, to dst. Zero values encode as INTEGER 0, which

@@ -58,12 +58,19 @@ func (s Set) Union(other Set) Set {
 }
 
 func (s *Set) addString(str string) {
+	if s.list == nil && str != "" {
+		// One allocation of the right size, instead of growing.
+		s.list = make([]string, 0, strings.Count(str, " ")+1)
+	}
 	for str != "" {
 		var v string
 		v, str, _ = strings.Cut(str, " ")
 		if v != "" {
 			s.add(v)
 		}
+	}
+	if len(s.list) == 0 {
+		s.list = nil // only spaces: the same as the zero Set
 	}
 }
 

@@ -16,31 +16,31 @@ const (
 	DefaultCacheBytes = 16 << 20
 )
 
-const (
-	cacheShards = 64
-	// entryOverhead estimates the memory of an entry beyond its token and
-	// claims bytes: the Claims value, the map slot, string headers.
-	entryOverhead = 512
-)
+// entryOverhead estimates the memory of an entry beyond its token and
+// claims bytes: the Claims value, the map node, string headers.
+const entryOverhead = 512
 
 // tokenCache remembers tokens that verified, with their claims and the key
 // that verified them, so that a token seen again skips the parsing and the
 // signature check. It never weakens a check: the time claims are checked on
 // every hit, an entry whose key is no longer usable (it left its key set, or
 // the set went stale) is dropped, and everything else Verify checks depends
-// only on the token and the configuration, which do not change. It is
-// sharded to keep lock contention low, and bounded in entries and bytes.
+// only on the token and the configuration, which do not change.
+//
+// Lookups take no lock (sync.Map reads are lock-free), so that a popular
+// token read by every core does not make them contend. Inserts and
+// removals, which happen only on first sight of a token or when an entry
+// turns invalid, take a mutex that also keeps the entries in insertion
+// order: when the cache is over its bounds, the oldest go first.
 type tokenCache struct {
-	shards     [cacheShards]cacheShard
-	maxEntries int // per shard
-	maxBytes   int // per shard
-}
+	m sync.Map // token -> *cacheEntry
 
-type cacheShard struct {
-	mu      sync.RWMutex
-	entries map[string]cacheEntry
-	bytes   int
-	_       [64]byte // keep shards on separate cache lines
+	mu         sync.Mutex
+	order      []string // tokens in insertion order; may hold removed ones
+	live       int      // entries in m
+	bytes      int      // their estimated memory
+	maxEntries int
+	maxBytes   int
 }
 
 type cacheEntry struct {
@@ -50,35 +50,16 @@ type cacheEntry struct {
 }
 
 func newTokenCache(entries, bytes int) *tokenCache {
-	c := &tokenCache{
-		maxEntries: max(1, entries/cacheShards),
-		maxBytes:   max(1, bytes/cacheShards),
-	}
-	for i := range c.shards {
-		c.shards[i].entries = make(map[string]cacheEntry)
-	}
-	return c
-}
-
-// shard picks a shard from the last bytes of the token, which belong to the
-// signature and so vary from token to token.
-func (c *tokenCache) shard(token string) *cacheShard {
-	h := uint32(2166136261)
-	for i := max(0, len(token)-8); i < len(token); i++ {
-		h = (h ^ uint32(token[i])) * 16777619
-	}
-	return &c.shards[h%cacheShards]
+	return &tokenCache{maxEntries: max(1, entries), maxBytes: max(1, bytes)}
 }
 
 // get returns the cached claims of token if its key is still usable at now.
 func (c *tokenCache) get(token string, now time.Time) (*Claims, bool) {
-	s := c.shard(token)
-	s.mu.RLock()
-	e, ok := s.entries[token]
-	s.mu.RUnlock()
+	v, ok := c.m.Load(token)
 	if !ok {
 		return nil, false
 	}
+	e := v.(*cacheEntry)
 	if !e.key.Usable(now) {
 		c.remove(token)
 		return nil, false
@@ -86,39 +67,66 @@ func (c *tokenCache) get(token string, now time.Time) (*Claims, bool) {
 	return e.claims, true
 }
 
+// remove drops token from the cache.
 func (c *tokenCache) remove(token string) {
-	s := c.shard(token)
-	s.mu.Lock()
-	if e, ok := s.entries[token]; ok {
-		delete(s.entries, token)
-		s.bytes -= e.size
-	}
-	s.mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deleteLocked(token)
 }
 
-// put remembers a verified token, evicting entries to stay within bounds.
+// deleteLocked drops token and reports whether it was cached; c.mu is held.
+func (c *tokenCache) deleteLocked(token string) bool {
+	v, ok := c.m.LoadAndDelete(token)
+	if ok {
+		c.live--
+		c.bytes -= v.(*cacheEntry).size
+	}
+	return ok
+}
+
+// put remembers a verified token, evicting the oldest entries to stay
+// within bounds.
 func (c *tokenCache) put(token string, claims *Claims, key *jwks.Key) {
-	size := len(token) + len(claims.raw) + entryOverhead
+	size := len(token) + cap(claims.raw) + entryOverhead
 	if size > c.maxBytes {
 		return
 	}
-	s := c.shard(token)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.entries[token]; ok {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m.Load(token); ok {
 		return
-	}
-	for len(s.entries) >= c.maxEntries || s.bytes+size > c.maxBytes {
-		// Evict an arbitrary entry: map iteration starts at a random
-		// place, which is good enough and costs nothing to track.
-		for t, e := range s.entries {
-			delete(s.entries, t)
-			s.bytes -= e.size
-			break
-		}
 	}
 	// Clone the token: the caller's string may be part of a larger buffer
 	// (a request header) that the cache should not keep alive.
-	s.entries[strings.Clone(token)] = cacheEntry{claims: claims, key: key, size: size}
-	s.bytes += size
+	t := strings.Clone(token)
+	c.m.Store(t, &cacheEntry{claims: claims, key: key, size: size})
+	c.order = append(c.order, t)
+	c.live++
+	c.bytes += size
+	for c.live > c.maxEntries || c.bytes > c.maxBytes {
+		c.evictOldestLocked()
+	}
+	if len(c.order) > 2*c.live+64 {
+		// Entries removed before their turn to be evicted leave their
+		// token in c.order; drop them so that c.order stays bounded.
+		kept := make([]string, 0, c.live)
+		for _, t := range c.order {
+			if _, ok := c.m.Load(t); ok {
+				kept = append(kept, t)
+			}
+		}
+		c.order = kept
+	}
+}
+
+// evictOldestLocked drops the oldest cached token; c.mu is held.
+func (c *tokenCache) evictOldestLocked() {
+	for len(c.order) > 0 {
+		t := c.order[0]
+		c.order[0] = ""
+		c.order = c.order[1:]
+		if c.deleteLocked(t) {
+			return
+		}
+	}
 }

@@ -20,15 +20,15 @@ func ciKey(t *testing.T) *jwks.Key {
 	return k
 }
 
-func ciTotals(c *tokenCache) (entries, bytes int) {
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.RLock()
-		entries += len(s.entries)
-		bytes += s.bytes
-		s.mu.RUnlock()
+func ciTotals(c *tokenCache) (entries, bytes, order int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	c.m.Range(func(any, any) bool { n++; return true })
+	if n != c.live {
+		panic(fmt.Sprintf("tokenCache counts %d live entries but holds %d", c.live, n))
 	}
-	return entries, bytes
+	return c.live, c.bytes, len(c.order)
 }
 
 func TestTokenCacheBoundedByEntries(t *testing.T) {
@@ -38,11 +38,18 @@ func TestTokenCacheBoundedByEntries(t *testing.T) {
 	for i := range 10 * size {
 		tok := fmt.Sprintf("header.payload.sig-%06d", i)
 		c.put(tok, &Claims{raw: []byte(`{}`)}, key)
-		entries, _ := ciTotals(c)
+		entries, _, _ := ciTotals(c)
 		require.LessOrEqual(t, entries, size, "entries after %d puts into a cache of %d", i+1, size)
 	}
-	entries, _ := ciTotals(c)
-	assert.Greater(t, entries, size/2, "a full cache keeps most of its capacity in use")
+	entries, _, _ := ciTotals(c)
+	assert.Equal(t, size, entries, "a full cache keeps its whole capacity in use")
+	// The oldest went first: the last size tokens are the ones cached.
+	for i := 9 * size; i < 10*size; i++ {
+		_, ok := c.get(fmt.Sprintf("header.payload.sig-%06d", i), time.Now())
+		require.True(t, ok, "token %d of the last %d put", i, size)
+	}
+	_, ok := c.get(fmt.Sprintf("header.payload.sig-%06d", 9*size-1), time.Now())
+	assert.False(t, ok, "the newest evicted token")
 }
 
 func TestTokenCacheBoundedByBytes(t *testing.T) {
@@ -53,14 +60,32 @@ func TestTokenCacheBoundedByBytes(t *testing.T) {
 	for i := range 2000 {
 		tok := fmt.Sprintf("%s.%06d", strings.Repeat("t", 1000), i)
 		c.put(tok, &Claims{raw: payload}, key)
-		_, bytes := ciTotals(c)
+		_, bytes, _ := ciTotals(c)
 		require.LessOrEqual(t, bytes, limit, "bytes after %d puts into a cache of %d bytes", i+1, limit)
 	}
-	// A single entry larger than a shard's share is not cached at all.
+	// A single entry larger than the whole cache is not cached at all.
 	huge := strings.Repeat("h", limit)
 	c.put(huge, &Claims{raw: payload}, key)
 	_, ok := c.get(huge, time.Now())
-	assert.False(t, ok, "an entry larger than a shard's share of the bytes")
+	assert.False(t, ok, "an entry larger than the cache")
+}
+
+func TestTokenCacheRemovalsKeepOrderBounded(t *testing.T) {
+	const size = 64
+	c := newTokenCache(size, 1<<30)
+	key := ciKey(t)
+	for i := range 50 * size {
+		tok := fmt.Sprintf("h.p.%06d", i)
+		c.put(tok, &Claims{}, key)
+		if i%2 == 0 {
+			c.remove(tok) // as when a cached token expires
+		}
+		_, _, order := ciTotals(c)
+		require.LessOrEqual(t, order, 2*size+64+1, "tokens remembered for ordering after %d puts and %d removals", i+1, i/2+1)
+	}
+	entries, bytes, _ := ciTotals(c)
+	assert.LessOrEqual(t, entries, size)
+	assert.Equal(t, entries*(len("h.p.000000")+entryOverhead), bytes, "bytes of the live entries")
 }
 
 func TestTokenCacheClonesTheToken(t *testing.T) {
@@ -68,18 +93,12 @@ func TestTokenCacheClonesTheToken(t *testing.T) {
 	header := fmt.Sprint("Bearer header.payload.signature") // a string built at run time, like a request header
 	tok := header[len("Bearer "):]
 	c.put(tok, &Claims{}, ciKey(t))
-	s := c.shard(tok)
-	for stored := range s.entries {
-		assert.NotSame(t, unsafe.StringData(tok), unsafe.StringData(stored),
+	n := 0
+	c.m.Range(func(k, _ any) bool {
+		n++
+		assert.NotSame(t, unsafe.StringData(tok), unsafe.StringData(k.(string)),
 			"the cache keeps the caller's string, and with it the whole header it is part of")
-	}
-}
-
-func TestTokenCacheSpreadsOverShards(t *testing.T) {
-	c := newTokenCache(100000, 1<<30)
-	used := map[*cacheShard]bool{}
-	for i := range 1000 {
-		used[c.shard(fmt.Sprintf("h.p.%016x", uint64(i)*0x9E3779B97F4A7C15))] = true
-	}
-	assert.Greater(t, len(used), cacheShards*3/4, "shards used by 1000 tokens")
+		return true
+	})
+	assert.Equal(t, 1, n)
 }

@@ -207,6 +207,13 @@ func (r *jsonReader) stringBytes() ([]byte, error) {
 	r.pos++
 	start := r.pos
 	for r.pos < len(r.data) {
+		// Fast path: printable ASCII other than '"' and '\\'.
+		for r.pos < len(r.data) && plainJSONByte[r.data[r.pos]] {
+			r.pos++
+		}
+		if r.pos >= len(r.data) {
+			break
+		}
 		c := r.data[r.pos]
 		switch {
 		case c == '"':
@@ -301,6 +308,15 @@ func (r *jsonReader) escapedString(start int) ([]byte, error) {
 	return nil, r.fail(errJSONSyntax)
 }
 
+// plainJSONByte[c] reports whether c stands for itself in a JSON string:
+// printable ASCII other than the quote and the backslash.
+var plainJSONByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 func (r *jsonReader) hex4() (rune, bool) {
 	if r.pos+4 > len(r.data) {
 		return 0, false
@@ -332,11 +348,31 @@ func (r *jsonReader) number(member string) (float64, error) {
 		}
 		return 0, r.fail(errJSONSyntax)
 	}
-	f, err := strconv.ParseFloat(string(r.data[start:r.pos]), 64)
+	digits := r.data[start:r.pos]
+	if len(digits) <= 15 && allDigits(digits) {
+		// The usual case, a whole number of seconds: exact in a float64
+		// and much cheaper than ParseFloat.
+		var n int64
+		for _, d := range digits {
+			n = n*10 + int64(d-'0')
+		}
+		return float64(n), nil
+	}
+	f, err := strconv.ParseFloat(string(digits), 64)
 	if err != nil || math.IsInf(f, 0) {
 		return 0, &jsonError{err: errJSONType, offset: start, member: member}
 	}
 	return f, nil
+}
+
+// allDigits reports whether b holds only ASCII digits.
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // scanNumber advances over a number in JSON's grammar; it reports false if

@@ -152,7 +152,9 @@ func (a *Auth) Token(r *http.Request) (string, error) {
 		places++
 	}
 
-	switch values := r.Header.Values("Authorization"); len(values) {
+	// The key is already canonical: indexing the map directly saves
+	// Header.Values the work of canonicalizing it on every request.
+	switch values := r.Header["Authorization"]; len(values) {
 	case 0:
 	case 1:
 		t, err := a.fromHeader(values[0])
