@@ -5,14 +5,25 @@
 // loopback server with OpenID Connect discovery and a JWKS document, which
 // mints tokens with chosen claims, algorithm and expiry, and rotates and
 // retires keys. [Issuer.VerifierConfig] returns a verifier configuration
-// that trusts it. [Sign] and [SignRaw] build arbitrary tokens, including
-// invalid ones, for negative tests.
+// that trusts it. [Issuer.Request] and [Issuer.AuthorizationHeader] build
+// requests that carry a fresh token, for net/http, Echo and Gin handlers
+// alike. [Sign] and [SignRaw] build arbitrary tokens, including invalid
+// ones, for negative tests.
 //
-//	func TestHandler(t *testing.T) {
+//	func TestListItems(t *testing.T) {
 //		iss := verifiertest.Start(t, verifiertest.IssuerConfig{})
 //		v, err := verifier.New(iss.VerifierConfig())
 //		...
-//		token := iss.MustMint(t, verifiertest.Token{Scope: "read"})
-//		req.Header.Set("Authorization", "Bearer "+token)
+//		w := httptest.NewRecorder()
+//		handler.ServeHTTP(w, iss.Request("GET", "/items", verifiertest.Token{Scope: "read"}))
 //	}
+//
+// The issuer also shows what breaks in production: [Issuer.SetFault] takes
+// its JWKS endpoint down, makes it answer an HTML page or an empty key set,
+// or hang; [Issuer.SetDiscoveryFault] does the same to its metadata;
+// [Issuer.SetLatency] slows every answer. IssuerConfig.Path gives the
+// issuer identifier a path, as multi-tenant providers do, and
+// IssuerConfig.RFC8414Only serves the metadata only at its RFC 8414
+// location. [Issuer.NewRemote] returns a key source for the issuer with
+// the timeouts, clock and hooks a test needs.
 package verifiertest

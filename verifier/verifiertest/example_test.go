@@ -4,8 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
+	"github.com/labstack/echo/v4"
+
+	"github.com/jwtgate/jwtgate/echomw"
+	"github.com/jwtgate/jwtgate/ginmw"
+	"github.com/jwtgate/jwtgate/jwks"
+	"github.com/jwtgate/jwtgate/nethttp"
+	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
 )
@@ -53,4 +64,168 @@ func ExampleIssuer_Rotate() {
 	// Output:
 	// <nil> 1
 	// <nil> 2
+}
+
+// An issuer outage: a verifier that has the keys keeps verifying tokens; one
+// that starts during the outage has no keys, and its adapter answers 503.
+func ExampleIssuer_SetFault() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+	ctx := context.Background()
+	running, _ := verifier.New(issuer.VerifierConfig())
+	token, _ := issuer.Mint(verifiertest.Token{})
+	_, err := running.Verify(ctx, token)
+	fmt.Println("before the outage:", err)
+
+	issuer.SetFault(verifiertest.FaultDown) // the JWKS endpoint answers 503
+	token, _ = issuer.Mint(verifiertest.Token{})
+	_, err = running.Verify(ctx, token)
+	fmt.Println("during, keys cached:", err)
+
+	started, _ := verifier.New(issuer.VerifierConfig())
+	_, err = started.Verify(ctx, token)
+	fmt.Println("during, no keys yet:", errors.Is(err, verifier.ErrKeysUnavailable))
+	// Output:
+	// before the outage: <nil>
+	// during, keys cached: <nil>
+	// during, no keys yet: true
+}
+
+// Discovery is read once: after the first fetch, the metadata going down
+// does not matter; a key source starting meanwhile cannot find the keys.
+func ExampleIssuer_SetDiscoveryFault() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+	ctx := context.Background()
+	keys := issuer.NewRemote(jwks.RemoteConfig{})
+	fmt.Println(keys.Refresh(ctx))
+
+	issuer.SetDiscoveryFault(verifiertest.FaultDown)
+	fmt.Println(keys.Refresh(ctx))
+	err := issuer.NewRemote(jwks.RemoteConfig{}).Refresh(ctx)
+	fmt.Println(err != nil, issuer.DiscoveryRequests())
+	// Output:
+	// <nil>
+	// <nil>
+	// true 3
+}
+
+// A slow issuer: a request waits at most MaxWait for keys, while the fetch
+// carries on for the requests after it. No test waits an hour: removing
+// the latency answers the held request at once.
+func ExampleIssuer_SetLatency() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+	ctx := context.Background()
+	keys := issuer.NewRemote(jwks.RemoteConfig{MaxWait: 20 * time.Millisecond})
+	cfg := issuer.VerifierConfig()
+	cfg.Keys = keys
+	v, _ := verifier.New(cfg)
+	token, _ := issuer.Mint(verifiertest.Token{})
+
+	issuer.SetLatency(time.Hour)
+	_, err := v.Verify(ctx, token)
+	fmt.Println("slow issuer:", errors.Is(err, verifier.ErrKeysUnavailable))
+
+	issuer.SetLatency(0)
+	fmt.Println("fetch:", keys.Refresh(ctx)) // waits for the fetch under way
+	_, err = v.Verify(ctx, token)
+	fmt.Println("then:", err)
+	// Output:
+	// slow issuer: true
+	// fetch: <nil>
+	// then: <nil>
+}
+
+// An issuer identifier with a path, and metadata only at the RFC 8414
+// location: a key source finds it by falling back from the OpenID Connect
+// location.
+func ExampleIssuerConfig() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{
+		Path:        "/tenant1",
+		RFC8414Only: true,
+		OnRequest:   func(r *http.Request) { fmt.Println(r.Method, r.URL.Path) },
+	})
+	defer issuer.Close()
+	v, _ := verifier.New(issuer.VerifierConfig())
+	token, _ := issuer.Mint(verifiertest.Token{})
+	claims, err := v.Verify(context.Background(), token)
+	fmt.Println(strings.HasSuffix(claims.Issuer(), "/tenant1"), err)
+	// Output:
+	// GET /tenant1/.well-known/openid-configuration
+	// GET /.well-known/oauth-authorization-server/tenant1
+	// GET /tenant1/jwks.json
+	// true <nil>
+}
+
+// Testing a net/http handler: Request builds a request carrying a fresh
+// token with the scope under test.
+func ExampleIssuer_Request() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+	v, _ := verifier.New(issuer.VerifierConfig())
+	auth, _ := nethttp.New(v, nethttp.Options{})
+	handler := auth.Require(scopes.AllOf("read"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := nethttp.ClaimsFrom(r)
+		fmt.Fprint(w, "items for ", claims.Subject())
+	}))
+
+	for _, tok := range []verifiertest.Token{
+		{Subject: "dashboard", Scope: "read"},
+		{Subject: "uploader", Scope: "write"},
+	} {
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, issuer.Request("GET", "/items", tok))
+		fmt.Println(w.Code, w.Body.String())
+	}
+	// Output:
+	// 200 items for dashboard
+	// 403 {"error":"insufficient_scope","scope":"read"}
+}
+
+// Testing an Echo handler: the request goes to the *echo.Echo.
+func ExampleIssuer_Request_echo() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+	v, _ := verifier.New(issuer.VerifierConfig())
+	auth, _ := echomw.New(v, nethttp.Options{})
+	e := echo.New()
+	e.GET("/items", func(c echo.Context) error {
+		claims, _ := echomw.ClaimsFrom(c)
+		return c.String(http.StatusOK, "items for "+claims.Subject())
+	}, auth.Require(scopes.AllOf("read")))
+
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, issuer.Request("GET", "/items", verifiertest.Token{Subject: "dashboard", Scope: "read"}))
+	fmt.Println(w.Code, w.Body.String())
+	w = httptest.NewRecorder()
+	e.ServeHTTP(w, issuer.Request("GET", "/items", verifiertest.Token{Scope: "read", ExpiresIn: -time.Hour}))
+	fmt.Println(w.Code, w.Body.String())
+	// Output:
+	// 200 items for dashboard
+	// 401 {"error":"invalid_token","error_description":"token expired"}
+}
+
+// Testing a Gin handler with a request body: AuthorizationHeader gives the
+// header value for a request built with httptest.NewRequest.
+func ExampleIssuer_AuthorizationHeader() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+	v, _ := verifier.New(issuer.VerifierConfig())
+	auth, _ := ginmw.New(v, nethttp.Options{})
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.POST("/items", auth.Require(scopes.AllOf("write")), func(c *gin.Context) {
+		claims, _ := ginmw.ClaimsFrom(c)
+		c.String(http.StatusCreated, "created by "+claims.Subject())
+	})
+
+	req := httptest.NewRequest("POST", "/items", strings.NewReader(`{"name":"lens"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", issuer.AuthorizationHeader(verifiertest.Token{Subject: "uploader", Scope: "write"}))
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, req)
+	fmt.Println(w.Code, w.Body.String())
+	// Output:
+	// 201 created by uploader
 }

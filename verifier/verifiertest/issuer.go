@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -37,6 +38,29 @@ type IssuerConfig struct {
 	Audience string
 	// Now is the clock for "iat" and "exp". Nil means time.Now.
 	Now func() time.Time
+
+	// Path is the path of the issuer identifier, such as "/tenant1" for an
+	// issuer URL of the form "http://127.0.0.1:43567/tenant1", as
+	// multi-tenant identity providers use. It is empty or starts with "/",
+	// and its segments are made of letters, digits and "-._~"; it may end
+	// with "/" (an issuer identifier with a trailing slash). NewIssuer
+	// panics on any other value. The endpoints lie below the path, and
+	// discovery works for it at both locations (see RFC8414Only).
+	Path string
+
+	// RFC8414Only serves the metadata only at the OAuth 2.0 location of
+	// RFC 8414 (the host, then "/.well-known/oauth-authorization-server",
+	// then Path), not at the OpenID Connect location (the issuer URL, then
+	// "/.well-known/openid-configuration"), which then answers 404. Use it
+	// to test a client's fallback between the two.
+	RFC8414Only bool
+
+	// OnRequest, if set, is called with every request the issuer receives,
+	// before any latency or fault applies, on the request's goroutine. A
+	// test can use it to learn that a request has arrived (and is being
+	// held by [Issuer.SetLatency] or FaultHang) without sleeping. It must
+	// be safe for concurrent use.
+	OnRequest func(*http.Request)
 }
 
 // Issuer is an in-process OAuth 2.0 issuer for tests: an httptest server on
@@ -44,23 +68,34 @@ type IssuerConfig struct {
 // mints access tokens signed with its current key. It is safe for
 // concurrent use.
 //
-// Its endpoints are URL + "/.well-known/openid-configuration" and
-// URL + "/jwks.json". Tokens are signed with the current key; [Issuer.Rotate]
-// adds a new current key and [Issuer.Retire] stops publishing an old one.
+// Its endpoints are URL + "/.well-known/openid-configuration" (unless
+// IssuerConfig.RFC8414Only), the RFC 8414 metadata location and
+// URL + "/jwks.json" (with any trailing slash of URL dropped first). Tokens
+// are signed with the current key; [Issuer.Rotate] adds a new current key
+// and [Issuer.Retire] stops publishing an old one. [Issuer.SetFault],
+// [Issuer.SetDiscoveryFault] and [Issuer.SetLatency] make the endpoints
+// misbehave as real issuers do.
 type Issuer struct {
 	// URL is the issuer identifier: the "iss" of minted tokens and the base
-	// of its endpoints, such as "http://127.0.0.1:43567".
+	// of its endpoints, such as "http://127.0.0.1:43567", followed by
+	// IssuerConfig.Path.
 	URL string
 
-	alg      string
-	audience string
-	now      func() time.Time
-	server   *httptest.Server
+	alg       string
+	audience  string
+	now       func() time.Time
+	base      string // URL without a trailing slash
+	server    *httptest.Server
+	done      chan struct{} // closed by Close, to release held requests
+	closeOnce sync.Once
 
 	mu        sync.Mutex
 	current   *signingKey
 	published []*signingKey
 	closers   []func()
+	faults    [2]Fault      // by endpoint
+	latency   time.Duration // added to every answer
+	changed   chan struct{} // closed and replaced when faults or latency change
 
 	jwksHits      atomic.Int64
 	discoveryHits atomic.Int64
@@ -71,11 +106,20 @@ type signingKey struct {
 	priv crypto.Signer
 }
 
-// NewIssuer starts an issuer with one signing key. It panics if it cannot
-// generate a key or listen on loopback, as httptest.NewServer does. Call
-// [Issuer.Close] when done.
+// NewIssuer starts an issuer with one signing key. It panics if cfg is
+// invalid or it cannot generate a key or listen on loopback, as
+// httptest.NewServer does. Call [Issuer.Close] when done.
 func NewIssuer(cfg IssuerConfig) *Issuer {
-	i := &Issuer{alg: cfg.Algorithm, audience: cfg.Audience, now: cfg.Now}
+	if err := checkPath(cfg.Path); err != nil {
+		panic(err)
+	}
+	i := &Issuer{
+		alg:      cfg.Algorithm,
+		audience: cfg.Audience,
+		now:      cfg.Now,
+		done:     make(chan struct{}),
+		changed:  make(chan struct{}),
+	}
 	if i.alg == "" {
 		i.alg = DefaultAlgorithm
 	}
@@ -92,12 +136,44 @@ func NewIssuer(cfg IssuerConfig) *Issuer {
 	i.current = k
 	i.published = []*signingKey{k}
 
+	path := strings.TrimSuffix(cfg.Path, "/")
+	discovery := i.endpoint(discoveryEndpoint, &i.discoveryHits, i.serveDiscovery)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", i.serveDiscovery)
-	mux.HandleFunc("GET /jwks.json", i.serveJWKS)
-	i.server = httptest.NewServer(mux)
-	i.URL = i.server.URL
+	if !cfg.RFC8414Only {
+		mux.HandleFunc("GET "+path+"/.well-known/openid-configuration", discovery)
+	}
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server"+path, discovery)
+	mux.HandleFunc("GET "+path+"/jwks.json", i.endpoint(jwksEndpoint, &i.jwksHits, i.serveJWKS))
+	var h http.Handler = mux
+	if cfg.OnRequest != nil {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			cfg.OnRequest(r)
+			mux.ServeHTTP(w, r)
+		})
+	}
+	i.server = httptest.NewUnstartedServer(h)
+	host := "http://" + i.server.Listener.Addr().String()
+	i.URL, i.base = host+cfg.Path, host+path
+	i.server.Start()
 	return i
+}
+
+// checkPath reports whether p is a valid IssuerConfig.Path.
+func checkPath(p string) error {
+	if p == "" || p == "/" {
+		return nil
+	}
+	segments := strings.Split(strings.TrimSuffix(p, "/"), "/")
+	for n, seg := range segments {
+		ok := n == 0 && seg == "" || n > 0 && seg != "" && seg != "." && seg != ".."
+		for _, c := range seg {
+			ok = ok && ('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.ContainsRune("-._~", c))
+		}
+		if !ok {
+			return fmt.Errorf("verifiertest: IssuerConfig.Path %q is not \"/\" followed by segments of letters, digits and -._~", p)
+		}
+	}
+	return nil
 }
 
 // Start is [NewIssuer] for tests: the issuer is closed when t ends.
@@ -126,9 +202,11 @@ func randomID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Close shuts the server down and closes the key sources made by
-// [Issuer.VerifierConfig].
+// Close drops the requests held by faults or latency, closes the key
+// sources made by [Issuer.VerifierConfig] and [Issuer.NewRemote], and shuts
+// the server down. Calling it more than once is harmless.
 func (i *Issuer) Close() {
+	i.closeOnce.Do(func() { close(i.done) })
 	i.mu.Lock()
 	closers := i.closers
 	i.closers = nil
@@ -140,7 +218,7 @@ func (i *Issuer) Close() {
 }
 
 // JWKSURL returns the URL of the issuer's JWKS document.
-func (i *Issuer) JWKSURL() string { return i.URL + "/jwks.json" }
+func (i *Issuer) JWKSURL() string { return i.base + "/jwks.json" }
 
 // Algorithm returns the issuer's signing algorithm.
 func (i *Issuer) Algorithm() string { return i.alg }
@@ -155,10 +233,12 @@ func (i *Issuer) KeyID() string {
 	return i.current.kid
 }
 
-// JWKSRequests returns how many times the JWKS document was fetched.
+// JWKSRequests returns how many requests the JWKS endpoint has received,
+// including those answered with a fault.
 func (i *Issuer) JWKSRequests() int { return int(i.jwksHits.Load()) }
 
-// DiscoveryRequests returns how many times the discovery document was fetched.
+// DiscoveryRequests returns how many requests the discovery metadata has
+// received, at either location, including those answered with a fault.
 func (i *Issuer) DiscoveryRequests() int { return int(i.discoveryHits.Load()) }
 
 // Rotate generates a new signing key, publishes it beside the old ones and
@@ -198,23 +278,40 @@ func (i *Issuer) PublicKey() crypto.PublicKey {
 
 // VerifierConfig returns a verifier configuration that trusts this issuer,
 // accepts its default audience, tolerates DefaultLeeway and finds keys by
-// discovery through a [jwks.Remote] that Close closes. Adjust it before
-// passing it to verifier.New.
+// discovery through a [jwks.Remote] with default settings, which Close
+// closes. Adjust it before passing it to verifier.New; to tune the key
+// source (timeouts, clock, hooks), set Keys to one from [Issuer.NewRemote].
 func (i *Issuer) VerifierConfig() verifier.Config {
-	src, err := jwks.NewRemote(jwks.RemoteConfig{Issuer: i.URL, HTTPClient: i.server.Client()})
+	return verifier.Config{
+		Issuers:   []string{i.URL},
+		Audiences: []string{i.audience},
+		Keys:      i.NewRemote(jwks.RemoteConfig{}),
+		Leeway:    verifier.DefaultLeeway,
+		Now:       i.now,
+	}
+}
+
+// NewRemote returns a key source for this issuer's keys, configured by cfg
+// with the blanks filled in: when cfg has neither URL nor Issuer, Issuer is
+// the issuer's URL (so keys are found by discovery), and a nil HTTPClient
+// is the issuer's own client. Close closes it after releasing any request
+// held by a fault, so that closing never waits for FetchTimeout. It panics
+// if jwks.NewRemote refuses cfg.
+func (i *Issuer) NewRemote(cfg jwks.RemoteConfig) *jwks.Remote {
+	if cfg.URL == "" && cfg.Issuer == "" {
+		cfg.Issuer = i.URL
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = i.server.Client()
+	}
+	src, err := jwks.NewRemote(cfg)
 	if err != nil {
-		panic(err) // the issuer URL is always valid
+		panic(err)
 	}
 	i.mu.Lock()
 	i.closers = append(i.closers, func() { _ = src.Close() })
 	i.mu.Unlock()
-	return verifier.Config{
-		Issuers:   []string{i.URL},
-		Audiences: []string{i.audience},
-		Keys:      src,
-		Leeway:    verifier.DefaultLeeway,
-		Now:       i.now,
-	}
+	return src
 }
 
 // Token describes a token to mint. The zero Token is a valid token for the
@@ -298,28 +395,6 @@ func (i *Issuer) MustMint(t testing.TB, tok Token) string {
 	return s
 }
 
-func (i *Issuer) serveDiscovery(w http.ResponseWriter, _ *http.Request) {
-	i.discoveryHits.Add(1)
-	writeJSON(w, map[string]any{
-		"issuer":                                i.URL,
-		"jwks_uri":                              i.JWKSURL(),
-		"token_endpoint":                        i.URL + "/token",
-		"grant_types_supported":                 []string{"client_credentials"},
-		"id_token_signing_alg_values_supported": []string{i.alg},
-	})
-}
-
-func (i *Issuer) serveJWKS(w http.ResponseWriter, _ *http.Request) {
-	i.jwksHits.Add(1)
-	doc, err := i.JWKS()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/jwk-set+json")
-	_, _ = w.Write(doc)
-}
-
 // JWKS returns the JWKS document the issuer currently publishes.
 func (i *Issuer) JWKS() ([]byte, error) {
 	i.mu.Lock()
@@ -341,9 +416,4 @@ func (i *Issuer) JWKS() ([]byte, error) {
 		}
 	}
 	return json.Marshal(set)
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
 }
