@@ -1,0 +1,233 @@
+package bench
+
+import (
+	"context"
+	"net/http"
+	"testing"
+)
+
+// BenchmarkMiddleware serves the fixture request, serially, through each
+// contender's net/http middleware (echo and gin routers are http.Handlers
+// too), for each algorithm: BenchmarkMiddleware/<alg>/<contender>. The
+// floor is the bare signature check, without HTTP. A contender that does
+// not support an algorithm is skipped with the reason.
+func BenchmarkMiddleware(b *testing.B) {
+	fs := MustLoad()
+	for _, alg := range Algorithms {
+		f := fs[alg]
+		b.Run(alg, func(b *testing.B) {
+			b.Run("floor", func(b *testing.B) { benchFloor(b, f) })
+			for _, c := range contenders {
+				b.Run(c.name, func(b *testing.B) {
+					if c.na != nil {
+						if why := c.na(alg); why != "" {
+							b.Skip("n/a: " + why)
+						}
+					}
+					h, err := handlerFor(c, f)
+					if err != nil {
+						b.Fatal(err)
+					}
+					req, w := Request(f.Token), NewWriter()
+					b.ReportAllocs()
+					for b.Loop() {
+						w.Reset()
+						h.ServeHTTP(w, req)
+					}
+					if w.Status != http.StatusOK {
+						b.Fatalf("%s %s: last answer %d, want 200", alg, c.name, w.Status)
+					}
+				})
+			}
+		})
+	}
+}
+
+func benchFloor(b *testing.B, f *Fixture) {
+	verify, err := Floor(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	token := f.Token
+	b.ReportAllocs()
+	ok := true
+	for b.Loop() {
+		ok = verify(token) && ok
+	}
+	if !ok {
+		b.Fatalf("floor %s rejected the fixture token", f.Alg)
+	}
+}
+
+// parallelContenders are compared in BenchmarkMiddlewareParallel: our
+// adapter on first sight and with its cache, and the fastest peer.
+var parallelContenders = []string{"noauth", "ours", "ours-cached", "keyfunc"}
+
+// BenchmarkMiddlewareParallel is BenchmarkMiddleware with b.RunParallel,
+// GOMAXPROCS goroutines sharing one handler and one request, for RS256 and
+// HS256. Its ratios should match the serial ones: a lock or shared counter
+// in the hot path would show as a larger ratio here.
+func BenchmarkMiddlewareParallel(b *testing.B) {
+	fs := MustLoad()
+	for _, alg := range []string{"RS256", "HS256"} {
+		f := fs[alg]
+		b.Run(alg, func(b *testing.B) {
+			for _, name := range parallelContenders {
+				c := contenderNamed(name)
+				b.Run(name, func(b *testing.B) {
+					h, err := handlerFor(c, f)
+					if err != nil {
+						b.Fatal(err)
+					}
+					req := Request(f.Token)
+					b.ReportAllocs()
+					b.RunParallel(func(pb *testing.PB) {
+						w := NewWriter()
+						for pb.Next() {
+							w.Reset()
+							h.ServeHTTP(w, req)
+						}
+						if w.Status != 0 && w.Status != http.StatusOK {
+							b.Errorf("%s %s: answer %d, want 200", alg, name, w.Status)
+						}
+					})
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkVerifierCached measures our verifier alone on a token it has
+// cached, serially and with b.RunParallel: the lookup takes no lock and
+// allocates nothing, so it should scale with the cores. (Through net/http
+// each request also pays for the request copy that carries the claims in
+// its context, which the allocator and GC bound; see BENCHMARKS.md.)
+func BenchmarkVerifierCached(b *testing.B) {
+	fs := MustLoad()
+	for _, alg := range []string{"RS256", "HS256"} {
+		f := fs[alg]
+		v, err := Ours(f, false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		if _, err := v.Verify(ctx, f.Token); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(alg+"/serial", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(ctx, f.Token); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(alg+"/parallel", func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := v.Verify(ctx, f.Token); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestContendersAccept checks that every contender answers 200 to the
+// fixture request, and that the floor accepts the fixture token.
+func TestContendersAccept(t *testing.T) {
+	fs := mustLoad(t)
+	for _, alg := range Algorithms {
+		f := fs[alg]
+		t.Run(alg+"/floor", func(t *testing.T) {
+			verify, err := Floor(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !verify(f.Token) {
+				t.Errorf("floor(%s token) = false, want true", alg)
+			}
+		})
+		for _, c := range contenders {
+			t.Run(alg+"/"+c.name, func(t *testing.T) {
+				if c.na != nil && c.na(alg) != "" {
+					t.Skip("n/a: " + c.na(alg))
+				}
+				h, err := handlerFor(c, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for range 2 { // the second request may be answered from a cache
+					if got := serve(h, f.Token); got != http.StatusOK {
+						t.Errorf("%s %s: valid token answered %d, want 200", alg, c.name, got)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestContendersReject checks that every authenticating contender answers
+// 401 to a flipped signature bit, an expired token, another audience and
+// another issuer, so that a misconfigured contender cannot look fast; and
+// that the floor rejects the flipped signature.
+func TestContendersReject(t *testing.T) {
+	fs := mustLoad(t)
+	for _, alg := range Algorithms {
+		f := fs[alg]
+		bad := []struct{ name, token string }{
+			{"bad signature", f.BadSignature},
+			{"expired", f.Expired},
+			{"wrong audience", f.WrongAudience},
+			{"wrong issuer", f.WrongIssuer},
+		}
+		t.Run(alg+"/floor", func(t *testing.T) {
+			verify, err := Floor(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if verify(f.BadSignature) {
+				t.Errorf("floor(%s token with a flipped signature bit) = true, want false", alg)
+			}
+		})
+		for _, c := range contenders {
+			if c.kind == baseline {
+				continue
+			}
+			t.Run(alg+"/"+c.name, func(t *testing.T) {
+				if c.na != nil && c.na(alg) != "" {
+					t.Skip("n/a: " + c.na(alg))
+				}
+				h, err := handlerFor(c, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, tc := range bad {
+					for range 2 { // a rejected token must not be cached as good
+						if got := serve(h, tc.token); got != http.StatusUnauthorized {
+							t.Errorf("%s %s: %s answered %d, want 401", alg, c.name, tc.name, got)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+func serve(h http.Handler, token string) int {
+	w := NewWriter()
+	h.ServeHTTP(w, Request(token))
+	return w.Status
+}
+
+func mustLoad(t *testing.T) map[string]*Fixture {
+	t.Helper()
+	fs, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
