@@ -3,7 +3,9 @@ package verifier_test
 import (
 	"context"
 	"errors"
+	"expvar"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jwtgate/jwtgate/jwks"
@@ -199,4 +201,89 @@ func ExampleConfig_severalIssuers() {
 	// Output:
 	// ES256 <nil>
 	// EdDSA <nil>
+}
+
+// Client-minted tokens signed with each client's own secret: "iss" is the
+// client ID and picks the secret, so one client cannot sign in another's
+// name.
+func ExampleConfig_clientSecrets() {
+	secretA := []byte("client A's secret, 32 bytes long!")
+	secretB := []byte("client B's secret, 32 bytes long!")
+
+	keys, err := jwks.SecretsByIssuer(map[string][]byte{
+		"client-a": secretA,
+		"client-b": secretB,
+	})
+	if err != nil {
+		panic(err)
+	}
+	v, err := verifier.New(verifier.Config{
+		Issuers:   keys.Issuers(),
+		Audiences: []string{"https://api.example.com"},
+		Keys:      keys,
+		Leeway:    verifier.DefaultLeeway,
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	mint := func(iss string, secret []byte) string {
+		token, _ := verifiertest.Sign("HS256", secret, nil, map[string]any{
+			"iss": iss, "sub": iss, "aud": "https://api.example.com", "exp": time.Now().Add(time.Hour).Unix(),
+		})
+		return token
+	}
+	claims, err := v.Verify(context.Background(), mint("client-a", secretA))
+	fmt.Println(claims.Subject(), err)
+	_, err = v.Verify(context.Background(), mint("client-b", secretA)) // A posing as B
+	fmt.Println(errors.Is(err, verifier.ErrSignature))
+	// Output:
+	// client-a <nil>
+	// true
+}
+
+// Metrics without a metrics dependency: counters by outcome from OnVerify,
+// fetches by result from the key source's hooks, and readiness from its
+// Status. expvar stands in for Prometheus or OpenTelemetry here.
+func ExampleConfig_metrics() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+
+	fetches := expvar.NewMap("jwks_fetches")            // by result
+	verifications := expvar.NewMap("jwt_verifications") // by outcome
+	keys, err := jwks.NewRemote(jwks.RemoteConfig{
+		Issuer: issuer.URL,
+		Hooks: jwks.Hooks{
+			OnFetch:    func(e jwks.FetchEvent) { fetches.Add(string(e.Result), 1) },
+			OnCooldown: func() { fetches.Add("cooldown_refused", 1) },
+		},
+		Logger: slog.Default(),
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer keys.Close()
+	v, err := verifier.New(verifier.Config{
+		Issuers:   []string{issuer.URL},
+		Audiences: []string{issuer.Audience()},
+		Keys:      keys,
+		Leeway:    verifier.DefaultLeeway,
+		OnVerify:  func(err error) { verifications.Add(verifier.Outcome(err), 1) },
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	good, _ := issuer.Mint(verifiertest.Token{})
+	expired, _ := issuer.Mint(verifiertest.Token{ExpiresIn: -time.Hour})
+	for _, token := range []string{good, good, expired, "garbage"} {
+		_, _ = v.Verify(context.Background(), token)
+	}
+	fmt.Println("ready:", keys.Status().Ready)
+	fmt.Println("fetches:", fetches)
+	fmt.Println("verifications:", verifications)
+	// Output:
+	// ready: true
+	// fetches: {"updated": 1}
+	// verifications: {"expired": 1, "malformed": 1, "ok": 2}
 }
