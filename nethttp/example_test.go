@@ -104,3 +104,37 @@ func ExampleOptions_schemes() {
 	// JWT 200 hello camera-bot
 	// Bearer 401 {}
 }
+
+// Optional authentication: one handler serves anonymous and authenticated
+// callers; a bad token is still refused, and a scope guard still needs a
+// token.
+func ExampleOptions_optional() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+	v, _ := verifier.New(issuer.VerifierConfig())
+	auth, err := nethttp.New(v, nethttp.Options{Optional: true})
+	if err != nil {
+		panic(err)
+	}
+	hello := auth.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if claims, ok := nethttp.ClaimsFrom(r); ok {
+			fmt.Fprint(w, "hello ", claims.Subject())
+			return
+		}
+		fmt.Fprint(w, "hello stranger")
+	}))
+
+	for _, req := range []*http.Request{
+		httptest.NewRequest("GET", "/hello", nil),
+		issuer.Request("GET", "/hello", verifiertest.Token{Subject: "drone-7"}),
+		issuer.Request("GET", "/hello", verifiertest.Token{ExpiresIn: -time.Hour}),
+	} {
+		w := httptest.NewRecorder()
+		hello.ServeHTTP(w, req)
+		fmt.Println(w.Code, w.Body.String())
+	}
+	// Output:
+	// 200 hello stranger
+	// 200 hello drone-7
+	// 401 {"error":"invalid_token","error_description":"token expired"}
+}
