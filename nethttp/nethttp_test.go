@@ -299,33 +299,23 @@ func TestAuthenticateThenRequireVerifiesOnce(t *testing.T) {
 	}
 }
 
-// unavailableMiddleware returns a middleware whose key source is a
-// jwks.Remote pointed at a server answering 500, and that server's hit count.
-func unavailableMiddleware(t *testing.T, opts nethttp.Options) (*nethttp.Middleware, *atomic.Int64) {
+// unavailableMiddleware returns a middleware whose key source, another
+// test issuer's JWKS endpoint, answers 503, and that issuer (whose
+// JWKSRequests counts the attempts).
+func unavailableMiddleware(t *testing.T, opts nethttp.Options) (*nethttp.Middleware, *verifiertest.Issuer) {
 	t.Helper()
-	var hits atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-	}))
-	t.Cleanup(srv.Close)
-	src, err := jwks.NewRemote(jwks.RemoteConfig{
-		URL:        srv.URL + "/jwks.json",
-		HTTPClient: srv.Client(),
-		Logger:     slog.New(slog.DiscardHandler),
-	})
-	require.NoError(t, err, "jwks.NewRemote(%s)", srv.URL)
-	t.Cleanup(func() { _ = src.Close() })
+	down := verifiertest.Start(t, verifiertest.IssuerConfig{})
+	down.SetFault(verifiertest.FaultDown)
 	v, err := verifier.New(verifier.Config{
 		Issuers:   []string{testIssuer.URL},
 		Audiences: []string{testIssuer.Audience()},
-		Keys:      src,
+		Keys:      down.NewRemote(jwks.RemoteConfig{Logger: slog.New(slog.DiscardHandler)}),
 		Now:       testClock,
 	})
-	require.NoError(t, err, "verifier.New with a failing jwks.Remote")
+	require.NoError(t, err, "verifier.New over a JWKS endpoint that is down")
 	m, err := nethttp.New(v, opts)
 	require.NoError(t, err, "nethttp.New(v, %+v)", opts)
-	return m, &hits
+	return m, down
 }
 
 func TestKeysUnavailable(t *testing.T) {
@@ -353,7 +343,7 @@ func TestKeysUnavailable(t *testing.T) {
 				assert.Equal(t, int64(0), next.calls.Load(), "handler calls on a 503")
 				assertNoLeak(t, rec, []string{"Bearer " + tok})
 			}
-			assert.Positive(t, hits.Load(), "requests to the failing JWKS endpoint")
+			assert.Positive(t, hits.JWKSRequests(), "requests to the failing JWKS endpoint")
 		})
 	}
 }

@@ -12,11 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,7 +25,6 @@ import (
 
 	"github.com/jwtgate/jwtgate/echomw"
 	"github.com/jwtgate/jwtgate/ginmw"
-	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
@@ -643,38 +640,11 @@ func confMint(t *testing.T, iss *verifiertest.Issuer) confTokens {
 	}
 }
 
-// confDownVerifier returns a verifier for iss's tokens whose JWKS endpoint
-// answers 500, and the number of requests that endpoint received.
-func confDownVerifier(t *testing.T, iss *verifiertest.Issuer) (*verifier.Verifier, *atomic.Int64) {
-	t.Helper()
-	var hits atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		http.Error(w, "down", http.StatusInternalServerError)
-	}))
-	t.Cleanup(srv.Close)
-	src, err := jwks.NewRemote(jwks.RemoteConfig{
-		URL:        srv.URL + "/jwks.json",
-		HTTPClient: srv.Client(),
-		Logger:     slog.New(slog.DiscardHandler),
-	})
-	require.NoError(t, err, "jwks.NewRemote(URL: %s/jwks.json)", srv.URL)
-	t.Cleanup(func() { _ = src.Close() })
-	v, err := verifier.New(verifier.Config{
-		Issuers:   []string{iss.URL},
-		Audiences: []string{iss.Audience()},
-		Keys:      src,
-		Now:       confClock,
-	})
-	require.NoError(t, err, "verifier.New over a JWKS endpoint answering 500")
-	return v, &hits
-}
-
 func TestConformance(t *testing.T) {
 	iss := verifiertest.Start(t, verifiertest.IssuerConfig{Algorithm: "ES256", Now: confClock})
 	good, err := verifier.New(iss.VerifierConfig())
 	require.NoError(t, err, "verifier.New(iss.VerifierConfig())")
-	down, downHits := confDownVerifier(t, iss)
+	down, downIssuer := unavailableVerifier(t, iss, confClock)
 
 	cases := confCases(confMint(t, iss))
 	names := map[string]bool{}
@@ -727,6 +697,6 @@ func TestConformance(t *testing.T) {
 	}
 
 	if ranDown {
-		assert.Positive(t, downHits.Load(), "requests to the JWKS endpoint answering 500, after the keys-unavailable cases")
+		assert.Positive(t, downIssuer.JWKSRequests(), "requests to the JWKS endpoint that is down, after the keys-unavailable cases")
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,31 +47,21 @@ func spliceSignature(a, b string) string {
 	return a[:strings.LastIndexByte(a, '.')] + b[strings.LastIndexByte(b, '.'):]
 }
 
-// unavailableVerifier returns a verifier whose JWKS endpoint answers 500,
-// and the number of requests that endpoint received.
-func unavailableVerifier(t *testing.T) (*verifier.Verifier, *atomic.Int64) {
+// unavailableVerifier returns a verifier of iss's tokens whose key source,
+// another test issuer's JWKS endpoint, answers 503, and that issuer (whose
+// JWKSRequests counts the attempts).
+func unavailableVerifier(t *testing.T, iss *verifiertest.Issuer, now func() time.Time) (*verifier.Verifier, *verifiertest.Issuer) {
 	t.Helper()
-	var hits atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		http.Error(w, "down", http.StatusInternalServerError)
-	}))
-	t.Cleanup(srv.Close)
-	src, err := jwks.NewRemote(jwks.RemoteConfig{
-		URL:        srv.URL + "/jwks.json",
-		HTTPClient: srv.Client(),
-		Logger:     slog.New(slog.DiscardHandler),
-	})
-	require.NoError(t, err, "jwks.NewRemote(%s)", srv.URL)
-	t.Cleanup(func() { _ = src.Close() })
+	down := verifiertest.Start(t, verifiertest.IssuerConfig{})
+	down.SetFault(verifiertest.FaultDown)
 	v, err := verifier.New(verifier.Config{
-		Issuers:   []string{issuer.URL},
-		Audiences: []string{issuer.Audience()},
-		Keys:      src,
-		Now:       fakeClock,
+		Issuers:   []string{iss.URL},
+		Audiences: []string{iss.Audience()},
+		Keys:      down.NewRemote(jwks.RemoteConfig{Logger: slog.New(slog.DiscardHandler)}),
+		Now:       now,
 	})
-	require.NoError(t, err, "verifier.New with a failing remote source")
-	return v, &hits
+	require.NoError(t, err, "verifier.New over a JWKS endpoint that is down")
+	return v, down
 }
 
 func TestResponseFor(t *testing.T) {
@@ -86,11 +75,11 @@ func TestResponseFor(t *testing.T) {
 	good := issuer.MustMint(t, verifiertest.Token{})
 	expired := rejection(t, v, issuer.MustMint(t, verifiertest.Token{ExpiresIn: -time.Hour}), verifier.ErrExpired)
 
-	down, hits := unavailableVerifier(t)
+	down, downIssuer := unavailableVerifier(t, issuer, fakeClock)
 	_, unavailable := down.Verify(context.Background(), good)
 	require.ErrorIs(t, unavailable, verifier.ErrKeysUnavailable, "Verify with a JWKS endpoint answering 500")
 	require.NotErrorIs(t, unavailable, verifier.ErrInvalidToken, "Verify with a JWKS endpoint answering 500")
-	require.Positive(t, hits.Load(), "requests to the failing JWKS endpoint")
+	require.Positive(t, downIssuer.JWKSRequests(), "requests to the failing JWKS endpoint")
 
 	tests := []responseCase{
 		{"no credentials", noCreds, 401, `Bearer realm="api"`, "", `{}`},
