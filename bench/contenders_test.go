@@ -63,6 +63,9 @@ type contender struct {
 	na func(alg string) string
 }
 
+// unsupported reports whether c cannot take part for alg.
+func (c contender) unsupported(alg string) bool { return c.na != nil && c.na(alg) != "" }
+
 type kind int
 
 const (
