@@ -1,11 +1,14 @@
 // Command doccheck fails if a non-test Go file of the module declares an
-// exported name without a doc comment, or a package has no package doc.
+// exported name without a doc comment, or a package has no package doc or
+// no runnable Example (an Example function with an output comment, which
+// go test runs and checks).
 // Run from the module root: go run ./.ci/doccheck
 package main
 
 import (
 	"fmt"
 	"go/ast"
+	"go/doc"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -17,6 +20,7 @@ import (
 func main() {
 	var problems []string
 	pkgDoc := map[string]bool{}
+	hasExample := map[string]bool{}
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -29,7 +33,7 @@ func main() {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+		if !strings.HasSuffix(path, ".go") {
 			return nil
 		}
 		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
@@ -37,6 +41,14 @@ func main() {
 			return err
 		}
 		dir := filepath.Dir(path)
+		if strings.HasSuffix(path, "_test.go") {
+			for _, ex := range doc.Examples(f) {
+				if ex.Output != "" || ex.EmptyOutput {
+					hasExample[dir] = true
+				}
+			}
+			return nil
+		}
 		if _, ok := pkgDoc[dir]; !ok {
 			pkgDoc[dir] = false
 		}
@@ -78,6 +90,9 @@ func main() {
 	for dir, ok := range pkgDoc {
 		if !ok {
 			problems = append(problems, fmt.Sprintf("%s: package has no package doc comment", dir))
+		}
+		if !hasExample[dir] {
+			problems = append(problems, fmt.Sprintf("%s: package has no runnable Example (an Example function with an // Output: comment)", dir))
 		}
 	}
 	for _, p := range problems {
