@@ -84,6 +84,15 @@ func (f *echoFixture) middleware(t *testing.T, v *verifier.Verifier, opts nethtt
 	return m
 }
 
+// verifierFor returns the verifier tc runs against: the one whose key
+// source is down, or the working one.
+func (f *echoFixture) verifierFor(tc echoFailure) *verifier.Verifier {
+	if tc.down {
+		return f.down
+	}
+	return f.v
+}
+
 func (f *echoFixture) mint(t *testing.T, tok verifiertest.Token) string {
 	return f.iss.MustMint(t, tok)
 }
@@ -154,10 +163,7 @@ func TestCustomHTTPErrorHandler(t *testing.T) {
 	f := newEchoFixture(t)
 	for _, tc := range echoFailures(t, f) {
 		t.Run(tc.name, func(t *testing.T) {
-			v := f.v
-			if tc.down {
-				v = f.down
-			}
+			v := f.verifierFor(tc)
 			e, ran := newEchoApp(f.middleware(t, v, nethttp.Options{Realm: "api"}), tc.guard)
 
 			var (
@@ -207,10 +213,7 @@ func TestErrorReachesOuterMiddleware(t *testing.T) {
 	f := newEchoFixture(t)
 	for _, tc := range echoFailures(t, f) {
 		t.Run(tc.name, func(t *testing.T) {
-			v := f.v
-			if tc.down {
-				v = f.down
-			}
+			v := f.verifierFor(tc)
 			m := f.middleware(t, v, nethttp.Options{Realm: "api"})
 			e := echo.New()
 			var seen []error
@@ -241,10 +244,7 @@ func TestDefaultHTTPErrorHandlerMatchesNetHTTP(t *testing.T) {
 	f := newEchoFixture(t)
 	for _, tc := range echoFailures(t, f) {
 		t.Run(tc.name, func(t *testing.T) {
-			v := f.v
-			if tc.down {
-				v = f.down
-			}
+			v := f.verifierFor(tc)
 			e, _ := newEchoApp(f.middleware(t, v, nethttp.Options{Realm: "api"}), tc.guard)
 			got := httptest.NewRecorder()
 			e.ServeHTTP(got, getWith(tc.auth...))
@@ -309,10 +309,7 @@ func TestOptionsErrorHandler(t *testing.T) {
 	f := newEchoFixture(t)
 	for _, tc := range echoFailures(t, f) {
 		t.Run(tc.name, func(t *testing.T) {
-			v := f.v
-			if tc.down {
-				v = f.down
-			}
+			v := f.verifierFor(tc)
 			var got []error
 			m := f.middleware(t, v, nethttp.Options{Realm: "api", ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 				got = append(got, err)
