@@ -36,38 +36,48 @@ type header struct {
 type compactJWS struct {
 	header       header
 	signingInput string // BASE64URL(header) "." BASE64URL(payload)
-	payload      string // still base64url-encoded
 	signature    []byte // decoded
-	// rest is room for the decoded payload in the buffer that holds the
-	// decoded header: one allocation for both, never modified afterwards,
-	// so that the strings read from them can share its memory.
-	rest []byte
+	// payload is the decoded payload, in the buffer that also holds the
+	// decoded header and signature: one allocation for all three, never
+	// modified afterwards, so that the strings read from it can share its
+	// memory. payloadErr is why the payload did not decode, if it did not;
+	// it is reported by decodePayload, after the algorithm has been
+	// checked.
+	payload    []byte
+	payloadErr error
 }
 
-// decodePayload decodes the payload into j.rest.
+// decodePayload returns the decoded payload, or why it could not be decoded.
 func (j *compactJWS) decodePayload() ([]byte, error) {
-	n, err := b64.Decode(j.rest[:cap(j.rest)], bytesOf(j.payload))
-	if err != nil {
-		return nil, reject(ErrMalformed, prefixed("payload: ", err))
-	}
-	return j.rest[:n:n], nil
+	return j.payload, j.payloadErr
 }
 
 // parseCompact splits token, decodes and checks its header, and decodes its
-// signature. The payload is left encoded for the caller (see
-// compactJWS.decodePayload). Header, payload and signature share one
-// buffer: a single allocation. Every failure is an [*Error] with reason
-// [ErrMalformed], [ErrAlgorithm] or [ErrUnsupportedHeader].
+// signature and payload. Header, payload and signature share one buffer: a
+// single allocation. Every failure is an [*Error] with reason
+// [ErrMalformed], [ErrAlgorithm] or [ErrUnsupportedHeader]; a token with a
+// byte outside the base64url alphabet and the dot always fails with
+// errAlphabet, whatever else is wrong with it. An error decoding the
+// payload (such as non-zero trailing bits) is kept for
+// [compactJWS.decodePayload], so that a forbidden algorithm is reported
+// first.
 func parseCompact(token string) (compactJWS, error) {
-	var j compactJWS
-	// Every byte must be base64url or a dot. The check is branch-free, and
-	// the dots are then found with IndexByte: both much faster over a
-	// kilobyte of token than a loop that tests each byte in turn.
-	var bad byte
-	for i := 0; i < len(token); i++ {
-		bad |= notBase64URLOrDot[token[i]]
+	j, err := splitCompact(token)
+	if err != nil && hasNonBase64URL(token) {
+		err = reject(ErrMalformed, errAlphabet)
 	}
-	if bad != 0 {
+	return j, err
+}
+
+// splitCompact does the work of parseCompact without telling a byte outside
+// the alphabet from other failures. It does not scan the token for such
+// bytes: the strict base64url decoder rejects every one of them in the
+// three parts (which hold no dot), except CR and LF, which it skips and
+// which are looked for here with two fast byte searches. Only when the
+// token fails does parseCompact scan it, to name the cause.
+func splitCompact(token string) (compactJWS, error) {
+	var j compactJWS
+	if strings.IndexByte(token, '\n') >= 0 || strings.IndexByte(token, '\r') >= 0 {
 		return j, reject(ErrMalformed, errAlphabet)
 	}
 	dot1 := strings.IndexByte(token, '.')
@@ -86,33 +96,48 @@ func parseCompact(token string) (compactJWS, error) {
 		return j, reject(ErrMalformed, errEmptyHeader)
 	}
 	j.signingInput = token[:dot2]
-	j.payload = token[dot1+1 : dot2]
-	hEnc, sEnc := token[:dot1], token[dot2+1:]
+	hEnc, pEnc, sEnc := token[:dot1], token[dot1+1:dot2], token[dot2+1:]
 
-	hLen, pLen := b64.DecodedLen(len(hEnc)), b64.DecodedLen(len(j.payload))
+	hLen, pLen := b64.DecodedLen(len(hEnc)), b64.DecodedLen(len(pEnc))
 	buf := make([]byte, hLen+pLen+b64.DecodedLen(len(sEnc)))
 	n, err := b64.Decode(buf, bytesOf(hEnc))
 	if err != nil {
 		return j, reject(ErrMalformed, prefixed(errHeaderPrefix, err))
 	}
-	hdr := buf[:n:n]
-	j.rest = buf[hLen : hLen : hLen+pLen]
 	// The header is read before the signature is looked at, so that
 	// {"alg":"none"} is reported as a forbidden algorithm whether or not a
 	// signature follows.
-	if j.header, err = parseHeader(hdr); err != nil {
+	if j.header, err = parseHeader(buf[:n:n]); err != nil {
 		return j, err
 	}
 	if len(sEnc) == 0 {
 		return j, reject(ErrMalformed, errNoSignature)
 	}
 	sig := buf[hLen+pLen:]
-	n, err = b64.Decode(sig, bytesOf(sEnc))
-	if err != nil {
+	if n, err = b64.Decode(sig, bytesOf(sEnc)); err != nil {
 		return j, reject(ErrMalformed, prefixed("signature: ", err))
 	}
 	j.signature = sig[:n:n]
+	payload := buf[hLen : hLen+pLen : hLen+pLen]
+	if n, err = b64.Decode(payload, bytesOf(pEnc)); err != nil {
+		if hasNonBase64URL(pEnc) {
+			return j, reject(ErrMalformed, errAlphabet)
+		}
+		j.payloadErr = reject(ErrMalformed, prefixed("payload: ", err))
+		return j, nil
+	}
+	j.payload = payload[:n:n]
 	return j, nil
+}
+
+// hasNonBase64URL reports whether s holds a byte that is neither in the
+// base64url alphabet nor a dot.
+func hasNonBase64URL(s string) bool {
+	var bad byte
+	for i := 0; i < len(s); i++ {
+		bad |= notBase64URLOrDot[s[i]]
+	}
+	return bad != 0
 }
 
 // parseHeader reads the protected header, which must not be modified

