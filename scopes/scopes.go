@@ -20,69 +20,115 @@ import (
 // Set is an immutable set of scope values, in the order they first appeared.
 // The zero Set is empty. A Set is safe for concurrent use.
 type Set struct {
-	list []string
+	// s holds the values in order, separated by single spaces, each once:
+	// the canonical scope string. Most tokens carry their "scope" claim in
+	// this form already, so Parse usually keeps the string it is given and
+	// costs no allocation.
+	s string
 }
 
 // Parse returns the set of scopes in s, a space-delimited scope string such as
 // "read write". Repeated spaces and duplicate values are ignored.
 func Parse(s string) Set {
-	var set Set
-	set.addString(s)
-	return set
+	if isCanonical(s) {
+		return Set{s}
+	}
+	return Set{canonicalize([]string{s})}
 }
 
 // FromList returns the set of the given scope values. Each value is itself
 // parsed as a space-delimited string, so FromList("read write") and
 // FromList("read", "write") are the same set.
 func FromList(values ...string) Set {
-	var set Set
-	for _, v := range values {
-		set.addString(v)
+	if len(values) == 1 {
+		return Parse(values[0])
 	}
-	return set
+	return Set{canonicalize(values)}
 }
 
 // Union returns the set of scopes in s or in other.
 func (s Set) Union(other Set) Set {
-	if len(other.list) == 0 {
+	if other.s == "" {
 		return s
 	}
-	if len(s.list) == 0 {
+	if s.s == "" {
 		return other
 	}
-	u := Set{list: slices.Clip(slices.Clone(s.list))}
-	for _, v := range other.list {
-		u.add(v)
-	}
-	return u
+	return Set{canonicalize([]string{s.s, other.s})}
 }
 
-func (s *Set) addString(str string) {
-	if s.list == nil && str != "" {
-		// One allocation of the right size, instead of growing.
-		s.list = make([]string, 0, strings.Count(str, " ")+1)
+// maxLinear is the number of values up to which duplicates are found by
+// comparing each value with those before it; longer lists use a map.
+const maxLinear = 16
+
+// isCanonical reports whether s is already in a Set's form: values separated
+// by single spaces, no space at either end, no value twice. It gives up
+// (reports false) past maxLinear values.
+func isCanonical(s string) bool {
+	if s == "" {
+		return true
 	}
-	for str != "" {
-		var v string
-		v, str, _ = strings.Cut(str, " ")
-		if v != "" {
-			s.add(v)
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	rest := s
+	for n := 0; rest != ""; n++ {
+		v, after, _ := strings.Cut(rest, " ")
+		if v == "" || n == maxLinear || hasValue(s[:len(s)-len(rest)], v) {
+			return false
+		}
+		rest = after
+	}
+	return true
+}
+
+// canonicalize returns the canonical scope string of the space-delimited
+// strings values.
+func canonicalize(values []string) string {
+	var list []string
+	var seen map[string]struct{}
+	for _, str := range values {
+		for str != "" {
+			var v string
+			v, str, _ = strings.Cut(str, " ")
+			if v == "" {
+				continue
+			}
+			if seen == nil && len(list) == maxLinear {
+				seen = make(map[string]struct{}, 2*maxLinear)
+				for _, w := range list {
+					seen[w] = struct{}{}
+				}
+			}
+			if seen != nil {
+				if _, dup := seen[v]; dup {
+					continue
+				}
+				seen[v] = struct{}{}
+			} else if slices.Contains(list, v) {
+				continue
+			}
+			list = append(list, v)
 		}
 	}
-	if len(s.list) == 0 {
-		s.list = nil // only spaces: the same as the zero Set
-	}
+	return strings.Join(list, " ")
 }
 
-func (s *Set) add(v string) {
-	if !slices.Contains(s.list, v) {
-		s.list = append(s.list, v)
+// hasValue reports whether the space-delimited string s holds the value v.
+func hasValue(s, v string) bool {
+	for s != "" {
+		var w string
+		w, s, _ = strings.Cut(s, " ")
+		if w == v {
+			return true
+		}
 	}
+	return false
 }
 
 // Has reports whether the set contains scope.
 func (s Set) Has(scope string) bool {
-	return slices.Contains(s.list, scope)
+	return scope != "" && hasValue(s.s, scope)
 }
 
 // HasAll reports whether the set contains every one of the given scopes.
@@ -103,15 +149,25 @@ func (s Set) HasAny(scopes ...string) bool {
 }
 
 // Len returns the number of distinct scopes in the set.
-func (s Set) Len() int { return len(s.list) }
+func (s Set) Len() int {
+	if s.s == "" {
+		return 0
+	}
+	return strings.Count(s.s, " ") + 1
+}
 
 // List returns the scopes in the set, in the order they first appeared.
 // The caller owns the returned slice.
-func (s Set) List() []string { return slices.Clone(s.list) }
+func (s Set) List() []string {
+	if s.s == "" {
+		return nil
+	}
+	return strings.Split(s.s, " ")
+}
 
 // String returns the scopes as a space-delimited string, the form of the
 // "scope" claim.
-func (s Set) String() string { return strings.Join(s.list, " ") }
+func (s Set) String() string { return s.s }
 
 // ErrInsufficientScope is matched by every [*MissingError]:
 // errors.Is(err, scopes.ErrInsufficientScope) reports whether a token was
@@ -150,14 +206,14 @@ type Requirement struct {
 // scopes. Each argument is parsed as a space-delimited string, so
 // AllOf("read write") equals AllOf("read", "write").
 func AllOf(scopes ...string) Requirement {
-	return Requirement{scopes: FromList(scopes...).list}
+	return Requirement{scopes: FromList(scopes...).List()}
 }
 
 // AnyOf returns a requirement met by a token that has at least one of the
 // given scopes. Each argument is parsed as a space-delimited string.
 // AnyOf with no scope is met by every token, like the zero Requirement.
 func AnyOf(scopes ...string) Requirement {
-	return Requirement{scopes: FromList(scopes...).list, anyOf: true}
+	return Requirement{scopes: FromList(scopes...).List(), anyOf: true}
 }
 
 // Scopes returns the scopes the requirement names.

@@ -3,6 +3,7 @@ package scopes_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -39,6 +40,50 @@ func TestParse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParseManyValues covers sets longer than the few values tokens
+// usually carry, where duplicates are found with a map.
+func TestParseManyValues(t *testing.T) {
+	var distinct []string
+	for i := range 40 {
+		distinct = append(distinct, fmt.Sprintf("s%d", i))
+	}
+	joined := strings.Join(distinct, " ")
+	for _, in := range []string{
+		joined,
+		joined + " " + joined,
+		"s39 " + joined,
+		strings.Join(distinct[:20], "  ") + " s0 s19 " + strings.Join(distinct[20:], " "),
+	} {
+		s := scopes.Parse(in)
+		want := distinct
+		if strings.HasPrefix(in, "s39 ") {
+			want = append([]string{"s39"}, distinct[:39]...)
+		}
+		assert.Equal(t, want, s.List(), "Parse(%.40q...).List()", in)
+		assert.Equal(t, len(want), s.Len(), "Parse(%.40q...).Len()", in)
+		assert.True(t, s.HasAll(distinct...), "Parse(%.40q...).HasAll(every value)", in)
+		assert.False(t, s.Has("s40"), "Parse(%.40q...).Has(s40)", in)
+	}
+}
+
+// TestParseCanonicalDoesNotAllocate: a scope claim that is already a plain
+// list of distinct values, the usual case, is kept as it is, and checking it
+// allocates nothing either, so that verifying a token and guarding a route
+// cost no allocation for scopes.
+func TestParseCanonicalDoesNotAllocate(t *testing.T) {
+	in := strings.Clone("read write admin")
+	req := scopes.AllOf("write admin")
+	var s scopes.Set
+	allocs := testing.AllocsPerRun(100, func() {
+		s = scopes.Parse(in)
+		if !s.Has("read") || req.Check(s) != nil {
+			t.Fatal("Parse(\"read write admin\") lost a value")
+		}
+	})
+	assert.Zero(t, allocs, "allocations per Parse and check of a canonical scope string")
+	assert.Equal(t, in, s.String(), "Parse(%q).String()", in)
 }
 
 func TestParseIsCaseSensitive(t *testing.T) {
