@@ -92,7 +92,7 @@ func (r *dfReader) Read(p []byte) (int, error) {
 
 // dfOurs runs our JWS layer as Verify does, without the claims checks.
 func dfOurs(token string, key *jwks.Key) ([]byte, error) {
-	j, err := parseCompact(token)
+	j, err := parseCompact(token, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func dfSignedOverReencodedHeader(token string, k dfKey) bool {
 	if json.Compact(&compact, hdr) != nil || bytes.Equal(compact.Bytes(), hdr) {
 		return false
 	}
-	j, err := parseCompact(token)
+	j, err := parseCompact(token, nil)
 	if err != nil {
 		return false
 	}
@@ -176,7 +176,7 @@ func dfSignedOverReencodedHeader(token string, k dfKey) bool {
 // fixed-width R||S (section 3.4), or an RSA-PSS signature whose salt is not
 // as long as the hash (section 3.5).
 func dfSignatureFormForbidden(token string, k dfKey) bool {
-	j, err := parseCompact(token)
+	j, err := parseCompact(token, nil)
 	if err != nil {
 		return false
 	}

@@ -34,7 +34,13 @@ type header struct {
 
 // compactJWS is a token split into its parts (RFC 7515 section 7.1).
 type compactJWS struct {
-	header       header
+	header header
+	// headerEnc is the encoded header and headerSum its hash in the
+	// headerMemo, which knew it already if headerKnown.
+	headerEnc   string
+	headerSum   uint64
+	headerKnown bool
+
 	signingInput string // BASE64URL(header) "." BASE64URL(payload)
 	signature    []byte // decoded
 	// payload is the decoded payload, in the buffer that also holds the
@@ -60,9 +66,9 @@ func (j *compactJWS) decodePayload() ([]byte, error) {
 // errAlphabet, whatever else is wrong with it. An error decoding the
 // payload (such as non-zero trailing bits) is kept for
 // [compactJWS.decodePayload], so that a forbidden algorithm is reported
-// first.
-func parseCompact(token string) (compactJWS, error) {
-	j, err := splitCompact(token)
+// first. The header is looked up in memo, which may be nil.
+func parseCompact(token string, memo *headerMemo) (compactJWS, error) {
+	j, err := splitCompact(token, memo)
 	if err != nil && hasNonBase64URL(token) {
 		err = reject(ErrMalformed, errAlphabet)
 	}
@@ -75,7 +81,7 @@ func parseCompact(token string) (compactJWS, error) {
 // three parts (which hold no dot), except CR and LF, which it skips and
 // which are looked for here with two fast byte searches. Only when the
 // token fails does parseCompact scan it, to name the cause.
-func splitCompact(token string) (compactJWS, error) {
+func splitCompact(token string, memo *headerMemo) (compactJWS, error) {
 	var j compactJWS
 	if strings.IndexByte(token, '\n') >= 0 || strings.IndexByte(token, '\r') >= 0 {
 		return j, reject(ErrMalformed, errAlphabet)
@@ -97,24 +103,32 @@ func splitCompact(token string) (compactJWS, error) {
 	}
 	j.signingInput = token[:dot2]
 	hEnc, pEnc, sEnc := token[:dot1], token[dot1+1:dot2], token[dot2+1:]
+	j.headerEnc = hEnc
+	j.header, j.headerSum, j.headerKnown = memo.lookup(hEnc)
 
-	hLen, pLen := b64.DecodedLen(len(hEnc)), b64.DecodedLen(len(pEnc))
-	buf := make([]byte, hLen+pLen+b64.DecodedLen(len(sEnc)))
-	n, err := b64.Decode(buf, bytesOf(hEnc))
-	if err != nil {
-		return j, reject(ErrMalformed, prefixed(errHeaderPrefix, err))
+	hLen, pLen := 0, b64.DecodedLen(len(pEnc))
+	if !j.headerKnown {
+		hLen = b64.DecodedLen(len(hEnc))
 	}
-	// The header is read before the signature is looked at, so that
-	// {"alg":"none"} is reported as a forbidden algorithm whether or not a
-	// signature follows.
-	if j.header, err = parseHeader(buf[:n:n]); err != nil {
-		return j, err
+	buf := make([]byte, hLen+pLen+b64.DecodedLen(len(sEnc)))
+	if !j.headerKnown {
+		n, err := b64.Decode(buf, bytesOf(hEnc))
+		if err != nil {
+			return j, reject(ErrMalformed, prefixed(errHeaderPrefix, err))
+		}
+		// The header is read before the signature is looked at, so that
+		// {"alg":"none"} is reported as a forbidden algorithm whether or
+		// not a signature follows.
+		if j.header, err = parseHeader(buf[:n:n]); err != nil {
+			return j, err
+		}
 	}
 	if len(sEnc) == 0 {
 		return j, reject(ErrMalformed, errNoSignature)
 	}
 	sig := buf[hLen+pLen:]
-	if n, err = b64.Decode(sig, bytesOf(sEnc)); err != nil {
+	n, err := b64.Decode(sig, bytesOf(sEnc))
+	if err != nil {
 		return j, reject(ErrMalformed, prefixed("signature: ", err))
 	}
 	j.signature = sig[:n:n]

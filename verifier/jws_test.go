@@ -95,7 +95,7 @@ func TestParseCompactAccepts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j, err := parseCompact(tt.token)
+			j, err := parseCompact(tt.token, nil)
 			require.NoError(t, err, "parseCompact(%.60q) failed; want it accepted", tt.token)
 			assert.Equal(t, tt.want, j.header, "parseCompact(%.60q) read this header", tt.token)
 			dot := strings.LastIndexByte(tt.token, '.')
@@ -115,7 +115,7 @@ func TestParseCompactSignatureSizes(t *testing.T) {
 	for _, size := range []int{1, 32, 512, 513, 1024} { // up to an RSA-8192 signature
 		sig := bytes.Repeat([]byte{0xC3}, size)
 		token := jrB64(`{"alg":"RS512"}`) + "." + jrPayload + "." + base64.RawURLEncoding.EncodeToString(sig)
-		j, err := parseCompact(token)
+		j, err := parseCompact(token, nil)
 		require.NoError(t, err, "parseCompact with a %d-byte signature", size)
 		assert.Equal(t, sig, j.signature, "parseCompact with a %d-byte signature decoded this signature", size)
 		// The payload's room in the shared buffer ends where the
@@ -237,7 +237,7 @@ func TestParseCompactRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseCompact(tt.token)
+			_, err := parseCompact(tt.token, nil)
 			jrCheckRejection(t, "parseCompact", tt.token, err, tt.reason, tt.cause)
 			if tt.cause == nil && tt.reason == ErrMalformed {
 				assert.ErrorAs(t, err, &corrupt, "parseCompact(%.60q) returned %v; want a base64 decoding error", tt.token, err)
@@ -250,7 +250,7 @@ func TestParseCompactRejects(t *testing.T) {
 // base64url alphabet at the start, middle and end of each part.
 func TestParseCompactRejectsNonBase64URL(t *testing.T) {
 	valid := jrToken(`{"alg":"HS256","kid":"k"}`)
-	_, err := parseCompact(valid)
+	_, err := parseCompact(valid, nil)
 	require.NoError(t, err, "parseCompact(%q): the token the cases start from must be valid", valid)
 
 	bad := []struct{ name, s string }{
@@ -271,7 +271,7 @@ func TestParseCompactRejectsNonBase64URL(t *testing.T) {
 					mod := slices.Clone(parts)
 					mod[p] = part[:at.i] + b.s + part[at.i:]
 					token := strings.Join(mod, ".")
-					_, err := parseCompact(token)
+					_, err := parseCompact(token, nil)
 					jrCheckRejection(t, "parseCompact", token, err, ErrMalformed, errAlphabet)
 				})
 			}
@@ -281,7 +281,7 @@ func TestParseCompactRejectsNonBase64URL(t *testing.T) {
 	std := base64.RawStdEncoding.EncodeToString([]byte{0xfb, 0xff, 0xfe})
 	require.Equal(t, "+//+", std)
 	token := parts[0] + "." + parts[1] + "." + std
-	_, err = parseCompact(token)
+	_, err = parseCompact(token, nil)
 	jrCheckRejection(t, "parseCompact", token, err, ErrMalformed, errAlphabet)
 }
 
@@ -292,7 +292,7 @@ func TestParseCompactRejectsNonBase64URL(t *testing.T) {
 func TestParseCompactPayloadErrorAfterAlgorithm(t *testing.T) {
 	payload := jrNonCanonical(t, jrB64(`{"a":1}`)) // 7 bytes
 	token := jrB64(`{"alg":"HS256"}`) + "." + payload + "." + base64.RawURLEncoding.EncodeToString(jrSig)
-	j, err := parseCompact(token)
+	j, err := parseCompact(token, nil)
 	require.NoError(t, err, "parseCompact(%q) rejected a token whose payload only decodePayload reports", token)
 	assert.Equal(t, "HS256", j.header.alg, "parseCompact(%q) read this algorithm", token)
 	_, err = j.decodePayload()

@@ -129,6 +129,7 @@ type Verifier struct {
 	now        func() time.Time
 	onVerify   func(error)
 	cache      *tokenCache // nil when disabled
+	headers    *headerMemo
 }
 
 // New checks cfg and returns a verifier. It does no I/O: remote keys are
@@ -198,6 +199,7 @@ func New(cfg Config) (*Verifier, error) {
 		now:        now,
 		onVerify:   cfg.OnVerify,
 		cache:      cache,
+		headers:    newHeaderMemo(),
 	}, nil
 }
 
@@ -256,7 +258,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 			return c, nil
 		}
 	}
-	j, err := parseCompact(token)
+	j, err := parseCompact(token, v.headers)
 	if err != nil {
 		return nil, err
 	}
@@ -300,6 +302,9 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	}
 	if v.cache != nil {
 		v.cache.put(token, c, key)
+	}
+	if !j.headerKnown {
+		v.headers.remember(j.headerEnc, j.headerSum, j.header)
 	}
 	return c, nil
 }

@@ -73,7 +73,7 @@ var wpDeviations = map[int]wpDeviation{
 
 // wpCheck runs token through the verifier's JWS path with v.
 func wpCheck(ctx context.Context, v *Verifier, token string) error {
-	j, err := parseCompact(token)
+	j, err := parseCompact(token, nil)
 	if err != nil {
 		return err
 	}
