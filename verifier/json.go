@@ -1,8 +1,10 @@
 package verifier
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -62,9 +64,22 @@ type jsonReader struct {
 	// of members costs linear, not quadratic, time. (A count rather than a
 	// slice of seen keeps the reader free of pointers into itself, so that
 	// it can live on the stack.)
-	seen    [16][]byte
-	nSeen   int
-	seenMap map[string]struct{}
+	// seenBits has the nameBit of every name in seen set: a name whose
+	// bit is clear is new without comparing it to any.
+	seen     [16][]byte
+	nSeen    int
+	seenBits uint64
+	seenMap  map[string]struct{}
+}
+
+// nameBit hashes a member name to one bit of a word, from its length and
+// its first and last bytes; the registered claim names all fall on
+// different bits.
+func nameBit(name []byte) uint64 {
+	if len(name) == 0 {
+		return 1
+	}
+	return 1 << ((uint(len(name)) + 3*uint(name[0]) + 5*uint(name[len(name)-1])) % 64)
 }
 
 // addName records a member name and reports false if it was seen before.
@@ -76,9 +91,13 @@ func (r *jsonReader) addName(name []byte) bool {
 		r.seenMap[string(name)] = struct{}{}
 		return true
 	}
-	for _, s := range r.seen[:r.nSeen] {
-		if string(s) == string(name) {
-			return false
+	if bit := nameBit(name); r.seenBits&bit == 0 {
+		r.seenBits |= bit
+	} else {
+		for _, s := range r.seen[:r.nSeen] {
+			if string(s) == string(name) {
+				return false
+			}
 		}
 	}
 	if r.nSeen < len(r.seen) {
@@ -99,20 +118,17 @@ func (r *jsonReader) fail(err error) error {
 }
 
 func (r *jsonReader) skipSpace() {
-	for r.pos < len(r.data) {
-		switch r.data[r.pos] {
-		case ' ', '\t', '\n', '\r':
-			r.pos++
-		default:
-			return
-		}
+	d, p := r.data, r.pos
+	for p < len(d) && (d[p] == ' ' || d[p] == '\t' || d[p] == '\n' || d[p] == '\r') {
+		p++
 	}
+	r.pos = p
 }
 
 // begin starts reading the top-level object of r.data; [jsonReader.next]
 // then yields its members.
 func (r *jsonReader) begin() error {
-	r.nSeen, r.seenMap, r.first = 0, nil, true
+	r.nSeen, r.seenBits, r.seenMap, r.first = 0, 0, nil, true
 	r.skipSpace()
 	if r.pos >= len(r.data) || r.data[r.pos] != '{' {
 		return r.fail(errJSONNotObject)
@@ -199,41 +215,52 @@ func (r *jsonReader) str(member string) (string, error) {
 }
 
 // stringBytes reads a string and returns its unescaped content. Without
-// escapes the result aliases r.data; otherwise it is a new slice.
+// escapes the result aliases r.data; otherwise it is a new slice. (The scan
+// keeps its position in a local variable: a loop that advanced r.pos would
+// store and reload it on every byte.)
 func (r *jsonReader) stringBytes() ([]byte, error) {
-	if r.peek() != '"' {
+	d, p := r.data, r.pos
+	if p >= len(d) || d[p] != '"' {
 		return nil, r.fail(errJSONSyntax)
 	}
-	r.pos++
-	start := r.pos
-	for r.pos < len(r.data) {
-		// Fast path: printable ASCII other than '"' and '\\'.
-		for r.pos < len(r.data) && plainJSONByte[r.data[r.pos]] {
-			r.pos++
+	p++
+	start := p
+	for p < len(d) {
+		// Printable ASCII other than '"' and '\\' stands for itself; skip
+		// it eight bytes at a time while eight remain, then byte by byte.
+		if p+8 <= len(d) {
+			m := specialJSONBytes(binary.LittleEndian.Uint64(d[p:]))
+			if m == 0 {
+				p += 8
+				continue
+			}
+			p += bits.TrailingZeros64(m) / 8
+		} else if plainJSONByte[d[p]] {
+			p++
+			continue
 		}
-		if r.pos >= len(r.data) {
-			break
-		}
-		c := r.data[r.pos]
-		switch {
+		switch c := d[p]; {
 		case c == '"':
-			s := r.data[start:r.pos]
-			r.pos++
-			return s, nil
+			r.pos = p + 1
+			return d[start:p], nil
 		case c == '\\':
+			r.pos = p
 			return r.escapedString(start)
 		case c < 0x20:
+			r.pos = p
 			return nil, r.fail(errJSONSyntax)
 		case c < utf8.RuneSelf:
-			r.pos++
+			p++ // DEL
 		default:
-			rn, size := utf8.DecodeRune(r.data[r.pos:])
+			rn, size := utf8.DecodeRune(d[p:])
 			if rn == utf8.RuneError && size == 1 {
+				r.pos = p
 				return nil, r.fail(errJSONSyntax)
 			}
-			r.pos += size
+			p += size
 		}
 	}
+	r.pos = p
 	return nil, r.fail(errJSONSyntax)
 }
 
@@ -308,6 +335,20 @@ func (r *jsonReader) escapedString(start int) ([]byte, error) {
 	return nil, r.fail(errJSONSyntax)
 }
 
+// specialJSONBytes sets the high bit of each byte of w (eight bytes of a
+// string, the first in the low byte) that is a quote, a backslash, a
+// control character or not ASCII, and clears the others. Each byte is
+// tested on its own: its low seven bits plus a constant below 0x80 cannot
+// carry into the next byte.
+func specialJSONBytes(w uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	low := w &^ high
+	control := ^(low + (0x80-0x20)*ones) // high bit set below 0x20
+	quote := ^((low ^ '"'*ones) + 0x7f*ones)
+	backslash := ^((low ^ '\\'*ones) + 0x7f*ones)
+	return (w | control | quote | backslash) & high
+}
+
 // plainJSONByte[c] reports whether c stands for itself in a JSON string:
 // printable ASCII other than the quote and the backslash.
 var plainJSONByte = func() (t [256]bool) {
@@ -342,37 +383,31 @@ func (r *jsonReader) hex4() (rune, bool) {
 // numbers too large for a float64.
 func (r *jsonReader) number(member string) (float64, error) {
 	start := r.pos
+	// The usual case first, a whole number of seconds of at most 15
+	// digits, without a leading zero: exact in a float64 and much cheaper
+	// than ParseFloat.
+	d, p := r.data, start
+	var n int64
+	for p < len(d) && p-start < 16 && '0' <= d[p] && d[p] <= '9' {
+		n = n*10 + int64(d[p]-'0')
+		p++
+	}
+	if digits := p - start; digits > 0 && digits <= 15 && (d[start] != '0' || digits == 1) &&
+		(p == len(d) || d[p] != '.' && d[p] != 'e' && d[p] != 'E' && (d[p] < '0' || d[p] > '9')) {
+		r.pos = p
+		return float64(n), nil
+	}
 	if !r.scanNumber() {
 		if r.pos == start {
 			return 0, r.typeError(member)
 		}
 		return 0, r.fail(errJSONSyntax)
 	}
-	digits := r.data[start:r.pos]
-	if len(digits) <= 15 && allDigits(digits) {
-		// The usual case, a whole number of seconds: exact in a float64
-		// and much cheaper than ParseFloat.
-		var n int64
-		for _, d := range digits {
-			n = n*10 + int64(d-'0')
-		}
-		return float64(n), nil
-	}
-	f, err := strconv.ParseFloat(string(digits), 64)
+	f, err := strconv.ParseFloat(string(r.data[start:r.pos]), 64)
 	if err != nil || math.IsInf(f, 0) {
 		return 0, &jsonError{err: errJSONType, offset: start, member: member}
 	}
 	return f, nil
-}
-
-// allDigits reports whether b holds only ASCII digits.
-func allDigits(b []byte) bool {
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // scanNumber advances over a number in JSON's grammar; it reports false if

@@ -432,6 +432,17 @@ func TestJSONReaderNumber(t *testing.T) {
 		{`{"n":1.}`, 0, errJSONSyntax},
 		{`{"n":1e}`, 0, errJSONSyntax},
 		{`{"n":01}`, 0, errJSONSyntax},
+		// Around the whole-number fast path: 15 digits take it, 16 do
+		// not, and a fraction or exponent after the digits ends it.
+		{`{"n":1700000000}`, 1700000000, nil},
+		{`{"n":999999999999999}`, 999999999999999, nil},
+		{`{"n":1234567890123456}`, 1234567890123456, nil},
+		{`{"n":12345678901234567890}`, 12345678901234567890, nil},
+		{`{"n":1700000000.5}`, 1700000000.5, nil},
+		{`{"n":17e8}`, 1700000000, nil},
+		{`{"n":10 }`, 10, nil},
+		{`{"n":00}`, 0, errJSONSyntax},
+		{`{"n":1a}`, 0, errJSONSyntax},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -914,5 +925,47 @@ func (r *jsonReader) object(member func(name []byte) error) error {
 		if err := member(name); err != nil {
 			return err
 		}
+	}
+}
+
+// jrSpecialByte is the byte-at-a-time definition specialJSONBytes must
+// match: a quote, a backslash, a control character or a byte that is not
+// ASCII.
+func jrSpecialByte(c byte) bool { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80 }
+
+// TestSpecialJSONBytes checks the word-at-a-time test of the string
+// scanner against jrSpecialByte: every byte value at every position of an
+// otherwise plain word, then random words, where each of the eight bytes
+// must be flagged exactly when it is special.
+func TestSpecialJSONBytes(t *testing.T) {
+	check := func(w uint64) {
+		t.Helper()
+		var want uint64
+		for i := range 8 {
+			if jrSpecialByte(byte(w >> (8 * i))) {
+				want |= 0x80 << (8 * i)
+			}
+		}
+		if got := specialJSONBytes(w); got != want {
+			t.Fatalf("specialJSONBytes(%#016x) = %#016x; want %#016x", w, got, want)
+		}
+	}
+	for c := range 256 {
+		for i := range 8 {
+			w := uint64(0x6161616161616161) // "aaaaaaaa"
+			w = w&^(0xff<<(8*i)) | uint64(c)<<(8*i)
+			check(w)
+		}
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		check(rnd.Uint64())
+		// Words mostly of the bytes around the boundaries.
+		var w uint64
+		for i := range 8 {
+			b := []byte{0x1f, 0x20, 0x21, '"', '#', '[', '\\', ']', 0x7e, 0x7f, 0x80, 0xa2, 0xdc, 0xff}[rnd.IntN(14)]
+			w |= uint64(b) << (8 * i)
+		}
+		check(w)
 	}
 }
