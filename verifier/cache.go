@@ -16,9 +16,9 @@ const (
 	DefaultCacheBytes = 16 << 20
 )
 
-// entryOverhead estimates the memory of an entry beyond its token and
-// claims bytes: the Claims value, the map node, string headers.
-const entryOverhead = 512
+// entryOverhead estimates the memory of an entry beyond its token and its
+// Claims (see Claims.footprint): the map node, the entry, string headers.
+const entryOverhead = 256
 
 // tokenCache remembers tokens that verified, with their claims and the key
 // that verified them, so that a token seen again skips the parsing and the
@@ -87,7 +87,7 @@ func (c *tokenCache) deleteLocked(token string) bool {
 // put remembers a verified token, evicting the oldest entries to stay
 // within bounds.
 func (c *tokenCache) put(token string, claims *Claims, key *jwks.Key) {
-	size := len(token) + cap(claims.raw) + entryOverhead
+	size := len(token) + claims.footprint() + entryOverhead
 	if size > c.maxBytes {
 		return
 	}

@@ -85,7 +85,7 @@ func TestTokenCacheRemovalsKeepOrderBounded(t *testing.T) {
 	}
 	entries, bytes, _ := ciTotals(c)
 	assert.LessOrEqual(t, entries, size)
-	assert.Equal(t, entries*(len("h.p.000000")+entryOverhead), bytes, "bytes of the live entries")
+	assert.Equal(t, entries*(len("h.p.000000")+int(unsafe.Sizeof(Claims{}))+entryOverhead), bytes, "bytes of the live entries")
 }
 
 func TestTokenCacheClonesTheToken(t *testing.T) {
@@ -101,4 +101,22 @@ func TestTokenCacheClonesTheToken(t *testing.T) {
 		return true
 	})
 	assert.Equal(t, 1, n)
+}
+
+// TestNewClaimsSizes checks the one allocation behind a token's Claims and
+// its decoding buffer: the buffer is exactly as long as asked, does not
+// overlap the Claims, and the footprint the cache charges covers both.
+func TestNewClaimsSizes(t *testing.T) {
+	for _, n := range []int{0, 1, 255, 256, 257, 512, 513, 1024, 1025, 2048, 2049, 4096, 4097, 10000} {
+		c, buf := newClaims(n)
+		require.Len(t, buf, n, "newClaims(%d) buffer length", n)
+		require.Equal(t, n, cap(buf), "newClaims(%d) buffer capacity", n)
+		assert.GreaterOrEqual(t, c.footprint(), int(unsafe.Sizeof(*c))+n, "newClaims(%d) footprint", n)
+		assert.LessOrEqual(t, c.footprint(), int(unsafe.Sizeof(*c))+2*n+256, "newClaims(%d) footprint: a size class more than twice the need", n)
+		for i := range buf {
+			buf[i] = 0xff
+		}
+		want := Claims{mem: c.mem}
+		assert.Equal(t, want, *c, "newClaims(%d): filling the buffer changed the Claims", n)
+	}
 }

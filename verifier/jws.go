@@ -51,6 +51,9 @@ type compactJWS struct {
 	// checked.
 	payload    []byte
 	payloadErr error
+	// claims is the zero Claims allocated together with the buffer, for
+	// the caller to fill.
+	claims *Claims
 }
 
 // decodePayload returns the decoded payload, or why it could not be decoded.
@@ -59,8 +62,9 @@ func (j *compactJWS) decodePayload() ([]byte, error) {
 }
 
 // parseCompact splits token, decodes and checks its header, and decodes its
-// signature and payload. Header, payload and signature share one buffer: a
-// single allocation. Every failure is an [*Error] with reason
+// signature and payload. Header, payload and signature share one buffer,
+// allocated together with the Claims they will be read into: a single
+// allocation. Every failure is an [*Error] with reason
 // [ErrMalformed], [ErrAlgorithm] or [ErrUnsupportedHeader]; a token with a
 // byte outside the base64url alphabet and the dot always fails with
 // errAlphabet, whatever else is wrong with it. An error decoding the
@@ -110,7 +114,8 @@ func splitCompact(token string, memo *headerMemo) (compactJWS, error) {
 	if !j.headerKnown {
 		hLen = b64.DecodedLen(len(hEnc))
 	}
-	buf := make([]byte, hLen+pLen+b64.DecodedLen(len(sEnc)))
+	var buf []byte
+	j.claims, buf = newClaims(hLen + pLen + b64.DecodedLen(len(sEnc)))
 	if !j.headerKnown {
 		n, err := b64.Decode(buf, bytesOf(hEnc))
 		if err != nil {

@@ -270,7 +270,8 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Claims{algorithm: j.header.alg, keyID: j.header.kid, typ: j.header.typ}
+	c := j.claims
+	c.algorithm, c.keyID, c.typ = j.header.alg, j.header.kid, j.header.typ
 	if err := c.parse(payload); err != nil {
 		return nil, reject(ErrMalformed, prefixed(errClaimsPrefix, err))
 	}
