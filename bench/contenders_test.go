@@ -69,7 +69,7 @@ func (c contender) unsupported(alg string) bool { return c.na != nil && c.na(alg
 type kind int
 
 const (
-	baseline kind = iota // no authentication: noauth, echo-bare, gin-bare
+	baseline kind = iota // no authentication: noauth, echo-bare, gin-bare, echo-mw, gin-mw
 	ours
 	peer
 )
@@ -78,6 +78,8 @@ var contenders = []contender{
 	{name: "noauth", kind: baseline, build: func(*Fixture) (http.Handler, error) { return NoAuthHandler, nil }},
 	{name: "echo-bare", kind: baseline, build: buildEchoBare},
 	{name: "gin-bare", kind: baseline, build: buildGinBare},
+	{name: "echo-mw", kind: baseline, build: buildEchoMW},
+	{name: "gin-mw", kind: baseline, build: buildGinMW},
 	{name: "ours", kind: ours, build: oursNetHTTP(true)},
 	{name: "ours-cached", kind: ours, build: oursNetHTTP(false)},
 	{name: "ours-echo", kind: ours, build: oursEcho(true)},
@@ -209,6 +211,27 @@ func buildEchoBare(*Fixture) (http.Handler, error) {
 
 func buildGinBare(*Fixture) (http.Handler, error) {
 	r := gin.New()
+	r.GET(Path, func(c *gin.Context) { c.Status(http.StatusOK) })
+	return r, nil
+}
+
+// buildEchoMW is echo-bare with one middleware that only calls the next
+// handler: what Echo charges any middleware. (Echo applies its middleware
+// anew on every request, so each costs at least the closure it returns.)
+func buildEchoMW(*Fixture) (http.Handler, error) {
+	e := echo.New()
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error { return next(c) }
+	})
+	e.GET(Path, func(c echo.Context) error { return c.NoContent(http.StatusOK) })
+	return e, nil
+}
+
+// buildGinMW is gin-bare with one middleware that only calls the next
+// handler.
+func buildGinMW(*Fixture) (http.Handler, error) {
+	r := gin.New()
+	r.Use(func(c *gin.Context) { c.Next() })
 	r.GET(Path, func(c *gin.Context) { c.Status(http.StatusOK) })
 	return r, nil
 }

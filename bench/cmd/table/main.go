@@ -244,6 +244,22 @@ func writeGroup(w io.Writer, g *group, expected, peers []string, floorName strin
 			fmt.Fprintf(w, " %s = %.3f× %s.", pair[0], median(a.ns)/median(b.ns), pair[1])
 		}
 	}
+	// What each adapter adds to its framework's own cost of a middleware
+	// (the framework with a pass-through middleware), against what the
+	// net/http adapter adds to a bare handler.
+	for _, t := range [][4]string{
+		{"ours-echo", "echo-mw", "ours", "noauth"}, {"ours-gin", "gin-mw", "ours", "noauth"},
+		{"ours-echo-cached", "echo-mw", "ours-cached", "noauth"}, {"ours-gin-cached", "gin-mw", "ours-cached", "noauth"},
+	} {
+		a, okA := g.data[t[0]]
+		fa, okFA := g.data[t[1]]
+		b, okB := g.data[t[2]]
+		fb, okFB := g.data[t[3]]
+		if okA && okFA && okB && okFB {
+			added, base := median(a.ns)-median(fa.ns), median(b.ns)-median(fb.ns)
+			fmt.Fprintf(w, " %s adds %s ns to %s, %.3f× what %s adds to %s.", t[0], fmtNS(added), t[1], added/base, t[2], t[3])
+		}
+	}
 	fmt.Fprint(w, "\n\n")
 }
 
