@@ -119,44 +119,30 @@ func (c *Claims) Decode(v any) error {
 func newClaims(n int) (*Claims, []byte) {
 	switch {
 	case n <= 256:
-		x := new(struct {
-			c   Claims
-			buf [256]byte
-		})
-		x.c.mem = int(unsafe.Sizeof(*x))
-		return &x.c, x.buf[:n:n]
+		return claimsWith[[256]byte](n)
 	case n <= 512:
-		x := new(struct {
-			c   Claims
-			buf [512]byte
-		})
-		x.c.mem = int(unsafe.Sizeof(*x))
-		return &x.c, x.buf[:n:n]
+		return claimsWith[[512]byte](n)
 	case n <= 1024:
-		x := new(struct {
-			c   Claims
-			buf [1024]byte
-		})
-		x.c.mem = int(unsafe.Sizeof(*x))
-		return &x.c, x.buf[:n:n]
+		return claimsWith[[1024]byte](n)
 	case n <= 2048:
-		x := new(struct {
-			c   Claims
-			buf [2048]byte
-		})
-		x.c.mem = int(unsafe.Sizeof(*x))
-		return &x.c, x.buf[:n:n]
+		return claimsWith[[2048]byte](n)
 	case n <= 4096:
-		x := new(struct {
-			c   Claims
-			buf [4096]byte
-		})
-		x.c.mem = int(unsafe.Sizeof(*x))
-		return &x.c, x.buf[:n:n]
+		return claimsWith[[4096]byte](n)
 	}
 	c := new(Claims)
 	c.mem = int(unsafe.Sizeof(*c)) + n
 	return c, make([]byte, n)
+}
+
+// claimsWith allocates Claims followed by a buffer of type B, and returns
+// the first n bytes of the buffer (n at most its size).
+func claimsWith[B [256]byte | [512]byte | [1024]byte | [2048]byte | [4096]byte](n int) (*Claims, []byte) {
+	x := new(struct {
+		c   Claims
+		buf B
+	})
+	x.c.mem = int(unsafe.Sizeof(*x))
+	return &x.c, unsafe.Slice((*byte)(unsafe.Pointer(&x.buf)), len(x.buf))[:n:n]
 }
 
 type claimsKey struct{}
