@@ -113,19 +113,27 @@ func (c *Claims) Decode(v any) error {
 
 // Claims and the buffer their strings are read from are allocated together:
 // newClaims returns a zero Claims and a zeroed buffer of n bytes from one
-// allocation, sized by class, for tokens up to 4 KiB of decoded bytes.
+// allocation, in size classes up to 4 KiB of decoded bytes.
 // (Both live as long as the Claims do in any case, and the garbage
 // collector does not scan the bytes, which hold no pointers.)
 func newClaims(n int) (*Claims, []byte) {
 	switch {
 	case n <= 256:
 		return claimsWith[[256]byte](n)
+	case n <= 384:
+		return claimsWith[[384]byte](n)
 	case n <= 512:
 		return claimsWith[[512]byte](n)
+	case n <= 768:
+		return claimsWith[[768]byte](n)
 	case n <= 1024:
 		return claimsWith[[1024]byte](n)
+	case n <= 1536:
+		return claimsWith[[1536]byte](n)
 	case n <= 2048:
 		return claimsWith[[2048]byte](n)
+	case n <= 3072:
+		return claimsWith[[3072]byte](n)
 	case n <= 4096:
 		return claimsWith[[4096]byte](n)
 	}
@@ -134,9 +142,15 @@ func newClaims(n int) (*Claims, []byte) {
 	return c, make([]byte, n)
 }
 
+// buffer lists the buffer sizes of newClaims: steps of a half or a third,
+// so that no more than about a third of a buffer goes unused.
+type buffer interface {
+	[256]byte | [384]byte | [512]byte | [768]byte | [1024]byte | [1536]byte | [2048]byte | [3072]byte | [4096]byte
+}
+
 // claimsWith allocates Claims followed by a buffer of type B, and returns
 // the first n bytes of the buffer (n at most its size).
-func claimsWith[B [256]byte | [512]byte | [1024]byte | [2048]byte | [4096]byte](n int) (*Claims, []byte) {
+func claimsWith[B buffer](n int) (*Claims, []byte) {
 	x := new(struct {
 		c   Claims
 		buf B
