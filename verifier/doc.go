@@ -44,13 +44,16 @@
 //
 // # Speed
 //
-// Verify decodes the header and claims once each, with no reflection and a
-// handful of allocations, so that a first verification costs little more
-// than its signature check. A bounded cache of verified tokens (on by
-// default; see Config.CacheSize and Config.DisableCache) lets a token seen
-// again skip the parsing and the signature: its time claims are still
-// checked on every use, and it is checked afresh once the key that
-// verified it has left its key set or the set has gone stale.
+// Verify decodes the header and claims once each, with no reflection and one
+// allocation, so that a first verification costs little more than its
+// signature check. The parsed headers of verified tokens are remembered, so
+// that the next token from the same issuer and key (which shares its header
+// byte for byte) skips that part; this never changes an outcome. A
+// bounded cache of verified tokens (on by default; see Config.CacheSize and
+// Config.DisableCache) lets a token seen again skip the parsing and the
+// signature: its time claims are still checked on every use, and it is
+// checked afresh once the key that verified it has left its key set or the
+// set has gone stale.
 //
 // # Claims
 //

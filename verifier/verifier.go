@@ -99,8 +99,10 @@ type Config struct {
 	// (16 MiB).
 	CacheBytes int
 
-	// DisableCache turns the cache of verified tokens off: every token is
-	// parsed and its signature checked on every call.
+	// DisableCache turns the cache of verified tokens off: every token's
+	// claims are read and its signature checked on every call. (The
+	// verifier's small memo of parsed headers stays on; it never changes
+	// an outcome, see the package documentation.)
 	DisableCache bool
 
 	// Now returns the current time. Nil means time.Now. Tests set it to
