@@ -43,10 +43,10 @@ type compactJWS struct {
 
 	signingInput string // BASE64URL(header) "." BASE64URL(payload)
 	signature    []byte // decoded
-	// payload is the decoded payload, in the buffer that also holds the
-	// decoded header and signature: one allocation for all three, never
-	// modified afterwards, so that the strings read from it can share its
-	// memory. payloadErr is why the payload did not decode, if it did not;
+	// payload is the decoded payload, in the buffer allocated with claims
+	// that also holds the decoded signature (and the header, unless the
+	// memo knew it), never modified afterwards, so that the strings read
+	// from it can share its memory. payloadErr is why the payload did not decode, if it did not;
 	// it is reported by decodePayload, after the algorithm has been
 	// checked.
 	payload    []byte
@@ -62,9 +62,9 @@ func (j *compactJWS) decodePayload() ([]byte, error) {
 }
 
 // parseCompact splits token, decodes and checks its header, and decodes its
-// signature and payload. Header, payload and signature share one buffer,
-// allocated together with the Claims they will be read into: a single
-// allocation. Every failure is an [*Error] with reason
+// signature and payload, into one buffer allocated together with the
+// Claims they will be read into: a single allocation. (A header the memo
+// knows is neither decoded nor parsed.) Every failure is an [*Error] with reason
 // [ErrMalformed], [ErrAlgorithm] or [ErrUnsupportedHeader]; a token with a
 // byte outside the base64url alphabet and the dot always fails with
 // errAlphabet, whatever else is wrong with it. An error decoding the
