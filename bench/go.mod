@@ -1,6 +1,6 @@
 module github.com/jwtgate/jwtgate/bench
 
-go 1.25.0
+go 1.27
 
 require (
 	github.com/MicahParks/keyfunc/v3 v3.9.1

@@ -20,6 +20,9 @@
 # defaults a run takes about 90 s (8 x 10 s of load plus builds); ROUNDS=3
 # about four minutes.
 set -euo pipefail
+# Go 1.27 is required (go.mod); machines that start on an older Go with
+# GOTOOLCHAIN=local fetch it from the module proxy with this.
+export GOTOOLCHAIN=go1.27.3
 cd "$(dirname "$0")"
 
 DURATION="${DURATION:-10s}"

@@ -17,6 +17,9 @@
 # Example, the RS256 and HS256 rows only, three runs:
 #   COUNT=3 bench/run.sh 'Middleware/(RS256|HS256)/'
 set -euo pipefail
+# Go 1.27 is required (go.mod); machines that start on an older Go with
+# GOTOOLCHAIN=local fetch it from the module proxy with this.
+export GOTOOLCHAIN=go1.27.3
 cd "$(dirname "$0")"
 
 benchstat() { go run golang.org/x/perf/cmd/benchstat@latest "$@"; }
