@@ -36,6 +36,9 @@ type Claims struct {
 
 	raw []byte // the claims JSON, for Decode
 
+	// verifier is the Verifier that produced the claims; see VerifiedBy.
+	verifier *Verifier
+
 	// mem is the size of the allocation that holds the Claims and the
 	// buffer raw is in, when newClaims made it.
 	mem int
@@ -49,6 +52,12 @@ func (c *Claims) footprint() int {
 	}
 	return int(unsafe.Sizeof(*c)) + cap(c.raw)
 }
+
+// VerifiedBy reports whether v produced c. Claims found in a request
+// context were put there by some middleware; one configured with another
+// verifier (other issuers, audiences or keys) must not vouch for them, so a
+// guard reuses claims only when its own verifier produced them.
+func (c *Claims) VerifiedBy(v *Verifier) bool { return c != nil && v != nil && c.verifier == v }
 
 // Issuer returns the "iss" claim.
 func (c *Claims) Issuer() string { return c.issuer }

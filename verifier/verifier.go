@@ -274,6 +274,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	}
 	c := j.claims
 	c.algorithm, c.keyID, c.typ = j.header.alg, j.header.kid, j.header.typ
+	c.verifier = v
 	if err := c.parse(payload); err != nil {
 		return nil, reject(ErrMalformed, prefixed(errClaimsPrefix, err))
 	}
