@@ -1,8 +1,10 @@
 package verifier
 
 import (
+	"hash/maphash"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jwtgate/jwtgate/jwks"
@@ -27,13 +29,24 @@ const entryOverhead = 256
 // the set went stale) is dropped, and everything else Verify checks depends
 // only on the token and the configuration, which do not change.
 //
+// A token is admitted on its second verification, not its first: most
+// tokens a server sees once it never sees again (or not before they would
+// have been evicted), and storing each would cost every first sight an
+// insert. seen remembers, by a hash, the tokens verified recently but not
+// cached; a token whose hash is already there is cached. A hash collision
+// only admits a token early, and a token evicted from seen is verified in
+// full once more: neither weakens a check.
+//
 // Lookups take no lock (sync.Map reads are lock-free), so that a popular
 // token read by every core does not make them contend. Inserts and
-// removals, which happen only on first sight of a token or when an entry
+// removals, which happen only on a token's admission or when an entry
 // turns invalid, take a mutex that also keeps the entries in insertion
 // order: when the cache is over its bounds, the oldest go first.
 type tokenCache struct {
 	m sync.Map // token -> *cacheEntry
+
+	seed maphash.Seed
+	seen [seenSlots]atomic.Uint64 // hashes of tokens verified once
 
 	mu         sync.Mutex
 	order      []string // tokens in insertion order; may hold removed ones
@@ -49,8 +62,26 @@ type cacheEntry struct {
 	size   int
 }
 
+// seenSlots is the size of the table of tokens verified once: a token
+// verified again before about this many other tokens were is admitted.
+const seenSlots = 4096
+
 func newTokenCache(entries, bytes int) *tokenCache {
-	return &tokenCache{maxEntries: max(1, entries), maxBytes: max(1, bytes)}
+	return &tokenCache{maxEntries: max(1, entries), maxBytes: max(1, bytes), seed: maphash.MakeSeed()}
+}
+
+// add offers a token that just passed verification: it is cached if it
+// was verified recently already, and otherwise remembered as verified
+// once.
+func (c *tokenCache) add(token string, claims *Claims, key *jwks.Key) {
+	h := maphash.String(c.seed, token) | 1 // never 0, the empty slot
+	slot := &c.seen[h%seenSlots]
+	if slot.Load() != h {
+		slot.Store(h)
+		return
+	}
+	slot.Store(0)
+	c.put(token, claims, key)
 }
 
 // get returns the cached claims of token if its key is still usable at now.

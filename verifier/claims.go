@@ -2,13 +2,11 @@ package verifier
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
+	"encoding/json/v2"
 	"fmt"
-	"math"
+	"reflect"
 	"slices"
 	"time"
-	"unsafe"
 
 	"github.com/jwtgate/jwtgate/scopes"
 )
@@ -34,23 +32,23 @@ type Claims struct {
 	keyID     string
 	typ       string
 
-	raw []byte // the claims JSON, for Decode
+	raw string // the claims JSON, for Decode; the claims above are substrings of it
 
 	// verifier is the Verifier that produced the claims; see VerifiedBy.
 	verifier *Verifier
-
-	// mem is the size of the allocation that holds the Claims and the
-	// buffer raw is in, when newClaims made it.
-	mem int
 }
 
-// footprint estimates the memory the Claims hold: their allocation, or
-// the Claims value and raw's buffer.
+// claimsSize is the size of a Claims value.
+var claimsSize = int(reflect.TypeFor[Claims]().Size())
+
+// footprint estimates the memory the Claims hold: the value, the claims
+// JSON their strings point into, the key ID and an audience list.
 func (c *Claims) footprint() int {
-	if c.mem > 0 {
-		return c.mem
+	n := claimsSize + len(c.raw) + len(c.keyID)
+	if len(c.audience) > len(c.audBuf) {
+		n += cap(c.audience) * int(reflect.TypeFor[string]().Size())
 	}
-	return int(unsafe.Sizeof(*c)) + cap(c.raw)
+	return n
 }
 
 // VerifiedBy reports whether v produced c. Claims found in a request
@@ -106,66 +104,24 @@ func (c *Claims) KeyID() string { return c.keyID }
 // Type returns the token's "typ" header, such as "at+jwt", or "" if absent.
 func (c *Claims) Type() string { return c.typ }
 
-// Decode unmarshals the claims set into v with encoding/json, for claims
-// that have no accessor:
+// Decode unmarshals the claims set into v, for claims that have no
+// accessor:
 //
 //	var extra struct {
 //		TenantID string `json:"tenant_id"`
 //	}
 //	err := claims.Decode(&extra)
+//
+// It uses encoding/json/v2 with its default, strict semantics, as Verify
+// does: member names match struct fields exactly (case-sensitively), so
+// Decode and the accessors never disagree about a claim. Members without a
+// field are ignored. v receives a copy of the claims JSON: nothing it does
+// (such as a custom UnmarshalJSON method) can change these Claims.
 func (c *Claims) Decode(v any) error {
-	if err := json.Unmarshal(c.raw, v); err != nil {
+	if err := json.Unmarshal([]byte(c.raw), v); err != nil {
 		return fmt.Errorf("verifier: decoding claims: %w", err)
 	}
 	return nil
-}
-
-// Claims and the buffer their strings are read from are allocated together:
-// newClaims returns a zero Claims and a zeroed buffer of n bytes from one
-// allocation, in size classes up to 4 KiB of decoded bytes.
-// (Both live as long as the Claims do in any case, and the garbage
-// collector does not scan the bytes, which hold no pointers.)
-func newClaims(n int) (*Claims, []byte) {
-	switch {
-	case n <= 256:
-		return claimsWith[[256]byte](n)
-	case n <= 384:
-		return claimsWith[[384]byte](n)
-	case n <= 512:
-		return claimsWith[[512]byte](n)
-	case n <= 768:
-		return claimsWith[[768]byte](n)
-	case n <= 1024:
-		return claimsWith[[1024]byte](n)
-	case n <= 1536:
-		return claimsWith[[1536]byte](n)
-	case n <= 2048:
-		return claimsWith[[2048]byte](n)
-	case n <= 3072:
-		return claimsWith[[3072]byte](n)
-	case n <= 4096:
-		return claimsWith[[4096]byte](n)
-	}
-	c := new(Claims)
-	c.mem = int(unsafe.Sizeof(*c)) + n
-	return c, make([]byte, n)
-}
-
-// buffer lists the buffer sizes of newClaims: steps of a half or a third,
-// so that no more than about a third of a buffer goes unused.
-type buffer interface {
-	[256]byte | [384]byte | [512]byte | [768]byte | [1024]byte | [1536]byte | [2048]byte | [3072]byte | [4096]byte
-}
-
-// claimsWith allocates Claims followed by a buffer of type B, and returns
-// the first n bytes of the buffer (n at most its size).
-func claimsWith[B buffer](n int) (*Claims, []byte) {
-	x := new(struct {
-		c   Claims
-		buf B
-	})
-	x.c.mem = int(unsafe.Sizeof(*x))
-	return &x.c, unsafe.Slice((*byte)(unsafe.Pointer(&x.buf)), len(x.buf))[:n:n]
 }
 
 type claimsKey struct{}
@@ -182,19 +138,14 @@ func FromContext(ctx context.Context) (*Claims, bool) {
 	return c, ok && c != nil
 }
 
-// NumericDate bounds: RFC 7519 dates are seconds since 1970; anything before
-// that or after the year 9999 is not a date an issuer meant.
-const maxNumericDate = 253402300799 // 9999-12-31T23:59:59Z
-
-var errDateRange = errors.New("date out of range")
-
-// parse reads the claims set in payload into c. payload must not be
-// modified afterwards: the strings read share its memory.
-func (c *Claims) parse(payload []byte) error {
-	c.raw = payload
+// parse reads the claims set in payload into c, with r. raw is payload
+// as a string, which c keeps, and of which its string claims are
+// substrings.
+func (c *Claims) parse(r *objectReader, payload []byte, raw string) error {
+	c.raw = raw
 	var scope string  // the "scope" claim as a string, the usual form
 	var more []string // values from "scp", or from "scope" as an array
-	r := jsonReader{data: payload, src: stringOf(payload)}
+	r.reset(payload, raw)
 	err := r.begin()
 	for err == nil {
 		var name []byte
@@ -222,17 +173,17 @@ func (c *Claims) parse(payload []byte) error {
 		case "azp":
 			c.azp, err = r.str("azp")
 		case "scope", "scp":
-			if more == nil && r.peek() == '"' && string(name) == "scope" {
+			member := "scp"
+			if string(name) == "scope" {
+				member = "scope"
+			}
+			if more == nil && member == "scope" && r.dec.PeekKind() == '"' {
 				scope, err = r.str("scope")
 				break
 			}
 			// Several values: keep them in the order they appear.
 			if more == nil && scope != "" {
 				more = append(more, scope)
-			}
-			member := "scp"
-			if name[1] == 'c' { // "scope"
-				member = "scope"
 			}
 			more, err = r.appendStrings(member, more)
 		default:
@@ -248,18 +199,4 @@ func (c *Claims) parse(payload []byte) error {
 		c.scopes = scopes.FromList(more...)
 	}
 	return nil
-}
-
-// date reads a NumericDate: seconds since the epoch, possibly fractional.
-func (r *jsonReader) date(member string) (time.Time, error) {
-	start := r.pos
-	f, err := r.number(member)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if f < 0 || f > maxNumericDate {
-		return time.Time{}, &jsonError{err: errDateRange, offset: start, member: member}
-	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)), nil
 }

@@ -3,6 +3,7 @@ package verifier_test
 import (
 	"context"
 	"encoding/json"
+	jsonv2 "encoding/json/v2"
 	"errors"
 	"fmt"
 	"strings"
@@ -205,8 +206,11 @@ func TestClaimsDecode(t *testing.T) {
 		Burst float64 `json:"burst"`
 	}
 	var got struct {
-		Issuer string `json:"iss"`
-		Exp    float64
+		Issuer string  `json:"iss"`
+		Exp    float64 `json:"exp"`
+		// Names match exactly (encoding/json/v2): an untagged field
+		// named Sub does not receive "sub", unlike with encoding/json v1.
+		Sub    string
 		Tenant struct {
 			ID      string   `json:"id"`
 			Limits  limits   `json:"limits"`
@@ -220,6 +224,7 @@ func TestClaimsDecode(t *testing.T) {
 	require.NoError(t, c.Decode(&got), "Claims.Decode(&struct) returned an error")
 	assert.Equal(t, vtStaticIssuer, got.Issuer, "decoded iss")
 	assert.Equal(t, float64(vtEpoch.Unix()+3600), got.Exp, "decoded exp")
+	assert.Empty(t, got.Sub, "decoded an untagged field Sub from \"sub\"; want names matched case-sensitively")
 	assert.Equal(t, "t-42", got.Tenant.ID, "decoded tenant.id")
 	assert.Equal(t, limits{RPS: 25, Burst: 2.5}, got.Tenant.Limits, "decoded tenant.limits")
 	assert.Equal(t, []string{"eu", "us"}, got.Tenant.Regions, "decoded tenant.regions")
@@ -241,8 +246,8 @@ func TestClaimsDecode(t *testing.T) {
 		}
 		err := c.Decode(&bad)
 		require.Error(t, err, "Claims.Decode into a string field for an object claim returned nil")
-		var typeErr *json.UnmarshalTypeError
-		assert.True(t, errors.As(err, &typeErr), "Claims.Decode error %q (%T) does not wrap *json.UnmarshalTypeError", err, err)
+		var semErr *jsonv2.SemanticError
+		assert.True(t, errors.As(err, &semErr), "Claims.Decode error %q (%T) does not wrap *json.SemanticError of encoding/json/v2", err, err)
 		assert.True(t, strings.HasPrefix(err.Error(), "verifier: decoding claims"), "Claims.Decode error %q lacks the package prefix", err)
 	})
 
@@ -250,8 +255,8 @@ func TestClaimsDecode(t *testing.T) {
 		var m map[string]any
 		err := c.Decode(m)
 		require.Error(t, err, "Claims.Decode(non-pointer) returned nil")
-		var invalid *json.InvalidUnmarshalError
-		assert.True(t, errors.As(err, &invalid), "Claims.Decode(non-pointer) error %q (%T) does not wrap *json.InvalidUnmarshalError", err, err)
+		var semErr *jsonv2.SemanticError
+		assert.True(t, errors.As(err, &semErr), "Claims.Decode(non-pointer) error %q (%T) does not wrap *json.SemanticError of encoding/json/v2", err, err)
 	})
 
 	t.Run("decoded values do not alias the claims", func(t *testing.T) {
@@ -344,4 +349,78 @@ func TestClaimsConcurrentReads(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// vtScribbler is a claim type whose UnmarshalJSON overwrites the bytes it
+// is given, as careless (or hostile) code in an application might.
+type vtScribbler struct{}
+
+func (*vtScribbler) UnmarshalJSON(b []byte) error {
+	for i := range b {
+		b[i] = 'X'
+	}
+	return nil
+}
+
+// TestClaimsDecodeCannotChangeClaims is the regression test for a defect
+// found in review: the claims' strings shared memory with the JSON that
+// Decode handed to encoding/json, which passes it to a custom
+// UnmarshalJSON, so application code could rewrite the Issuer of a
+// verified token, and the cache then served the rewritten claims.
+func TestClaimsDecodeCannotChangeClaims(t *testing.T) {
+	f := vtNewClaimsFixture(t)
+	tok := f.signer.raw(t, vtClaimsHeader, vtPayload(`,"sub":"alice","scope":"read","jti":"j-1"`))
+	var c *verifier.Claims
+	for range 2 { // cached on the second verification
+		var err error
+		c, err = f.v.Verify(context.Background(), tok)
+		require.NoError(t, err, "Verify")
+	}
+
+	var scribbled struct {
+		Iss   vtScribbler `json:"iss"`
+		Sub   vtScribbler `json:"sub"`
+		Scope vtScribbler `json:"scope"`
+		JTI   vtScribbler `json:"jti"`
+		Aud   vtScribbler `json:"aud"`
+	}
+	require.NoError(t, c.Decode(&scribbled), "Claims.Decode into fields whose UnmarshalJSON overwrites its input")
+
+	check := func(what string, c *verifier.Claims) {
+		t.Helper()
+		assert.Equal(t, vtStaticIssuer, c.Issuer(), "%s: Issuer() after a Decode whose UnmarshalJSON overwrote its input", what)
+		assert.Equal(t, "alice", c.Subject(), "%s: Subject()", what)
+		assert.Equal(t, "read", c.Scopes().String(), "%s: Scopes()", what)
+		assert.Equal(t, "j-1", c.ID(), "%s: ID()", what)
+		assert.Equal(t, []string{vtAudience}, c.Audience(), "%s: Audience()", what)
+		var plain struct {
+			Iss string `json:"iss"`
+			Sub string `json:"sub"`
+		}
+		require.NoError(t, c.Decode(&plain), "%s: Decode", what)
+		assert.Equal(t, vtStaticIssuer, plain.Iss, "%s: Decode's iss after an earlier Decode overwrote its input", what)
+		assert.Equal(t, "alice", plain.Sub, "%s: Decode's sub", what)
+	}
+	check("the claims decoded", c)
+	again, err := f.v.Verify(context.Background(), tok)
+	require.NoError(t, err, "Verify of the cached token")
+	check("the claims the cache serves", again)
+}
+
+// TestClaimsDecodeAgreesWithAccessors is the regression test for a defect
+// found in review: Decode used encoding/json v1, which matches member names
+// case-insensitively and keeps the last, so a signed token with "sub" and
+// "SUB" verified with Subject() "alice" while Decode gave "admin". Decode
+// now reads names exactly, as Verify does.
+func TestClaimsDecodeAgreesWithAccessors(t *testing.T) {
+	f := vtNewClaimsFixture(t)
+	c := f.verify(t, vtClaimsHeader, vtPayload(`,"sub":"alice","SUB":"admin","Sub":"root","ISS":"https://evil.example.test"`))
+	require.Equal(t, "alice", c.Subject(), "Subject()")
+	var got struct {
+		Sub string `json:"sub"`
+		Iss string `json:"iss"`
+	}
+	require.NoError(t, c.Decode(&got), "Claims.Decode")
+	assert.Equal(t, c.Subject(), got.Sub, "Decode's \"sub\" differs from Subject() for claims with \"sub\", \"SUB\" and \"Sub\"")
+	assert.Equal(t, c.Issuer(), got.Iss, "Decode's \"iss\" differs from Issuer() for claims with \"iss\" and \"ISS\"")
 }

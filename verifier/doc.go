@@ -19,23 +19,27 @@
 // # What is checked
 //
 // Verify accepts only the compact serialisation of a JWS: three base64url
-// parts, at most [DefaultMaxTokenSize] bytes. It decodes the header and the
-// claims once each with a strict JSON reader that rejects duplicate member
-// names, and then checks, in order: the "alg" allowlist ("none" never); no
-// "crit" extension and no unencoded payload; "iss" among the trusted issuers,
-// before any key is looked up; a key found by the source for the token's
-// issuer, "kid" and "alg", whose type suits the algorithm; the signature;
-// "exp" present and not passed, "nbf" and "iat" not in the future, each
-// within the configured leeway; "aud" naming an accepted audience. The
-// token's "jku", "x5u", "jwk" and "x5c" headers are never used to find keys.
-// Config.StrictRFC9068 adds the access-token profile of RFC 9068 ("typ"
-// at+jwt; "sub", "client_id", "iat", "jti" required), and
+// parts, at most [DefaultMaxTokenSize] bytes. It reads the header and the
+// claims with the standard library's strict JSON decoder
+// (encoding/json/jsontext): duplicate member names, invalid UTF-8 and
+// anything after the object are rejected, names are compared exactly, and
+// values nest at most 32 levels. It then runs the checks that [Checks]
+// lists, in that order, and stops at the first that fails: the "alg"
+// allowlist ("none" never), no "crit" extension and no unencoded payload,
+// "iss" among the trusted issuers before any key is looked up, exactly one
+// key of the source for the token's issuer, "kid" and "alg" whose type suits
+// the algorithm (so a token costs at most one signature check), the
+// signature, "exp" present and not passed, "nbf" and "iat" not in the
+// future (each within the configured leeway), and "aud" naming an accepted
+// audience. The token's "jku", "x5u", "jwk" and "x5c" headers are never used
+// to find keys. Config.StrictRFC9068 adds the access-token profile of RFC
+// 9068 ("typ" at+jwt; "sub", "client_id", "iat", "jti" required), and
 // Config.MaxTokenAge a limit on the time since "iat".
 //
 // # Errors
 //
-// Every rejection is an [*Error] matching [ErrInvalidToken] and exactly one
-// reason sentinel ([ErrMalformed], [ErrAlgorithm], [ErrUnsupportedHeader],
+// Every rejection is an [*Error] that names the [Check] that failed and
+// matches [ErrInvalidToken] and exactly one reason sentinel ([ErrMalformed], [ErrAlgorithm], [ErrUnsupportedHeader],
 // [ErrUnknownKey], [ErrSignature], [ErrMissingClaim], [ErrExpired],
 // [ErrNotYetValid], [ErrIssuer], [ErrAudience], [ErrTokenType]). When no key can be obtained
 // at all the error matches [ErrKeysUnavailable] instead, which is not a
@@ -44,14 +48,12 @@
 //
 // # Speed
 //
-// Verify decodes the header and claims once each, with no reflection and one
-// allocation, so that a first verification costs little more than its
-// signature check. The parsed headers of verified tokens are remembered, so
-// that the next token from the same issuer and key (which shares its header
-// byte for byte) skips that part; this never changes an outcome. A
-// bounded cache of verified tokens (on by default; see Config.CacheSize and
-// Config.DisableCache) lets a token seen again skip the parsing and the
-// signature: its time claims are still checked on every use, and it is
+// A first verification costs little more than its signature check: the
+// token is decoded in pooled buffers, and its claims cost one string and
+// the Claims value. A bounded cache of verified tokens (on by default; see
+// Config.CacheSize and Config.DisableCache) lets a token seen again skip
+// the parsing and the signature: a token is cached when it is verified a
+// second time, its time claims are still checked on every use, and it is
 // checked afresh once the key that verified it has left its key set or the
 // set has gone stale.
 //
@@ -59,6 +61,9 @@
 //
 // [Claims] expose the registered claims, the client ID ("client_id" or
 // "azp") and the scopes ("scope" and "scp") through methods, and any other
-// claim through [Claims.Decode]. [NewContext] and [FromContext] carry claims
-// in a request context. Claims are immutable and safe to share.
+// claim through [Claims.Decode], which reads names exactly as Verify does.
+// [NewContext] and [FromContext] carry claims in a request context; claims
+// remember the verifier that produced them ([Claims.VerifiedBy]), so that a
+// middleware never trusts claims another verifier vouched for. Claims are
+// immutable and safe to share.
 package verifier

@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"errors"
+	"strconv"
 )
 
 // ErrInvalidToken is matched by every error that rejects a token:
@@ -58,6 +59,8 @@ var (
 // [ErrInvalidToken] and its Reason with errors.Is, and unwraps to its cause.
 // Its message never contains the token, a signature or key material.
 type Error struct {
+	// Check is the check that refused the token, such as [CheckExpiry].
+	Check Check
 	// Reason is one of the reason sentinels, such as [ErrExpired].
 	Reason error
 	// Err is the underlying cause, if any, for logs.
@@ -90,8 +93,105 @@ func (e *Error) Is(target error) bool {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-func reject(why error, cause error) *Error {
-	return &Error{Reason: why, Err: cause}
+func reject(check Check, why error, cause error) *Error {
+	return &Error{Check: check, Reason: why, Err: cause}
+}
+
+// Check names one of the checks [Verifier.Verify] runs. The constants are
+// declared in the order Verify runs the checks, which [Checks] returns; Verify
+// stops at the first that fails and names it in [Error.Check].
+type Check uint8
+
+// The checks of [Verifier.Verify], in order. A token found in the cache of
+// verified tokens passed every check when it was stored, and is checked
+// again from CheckExpiry to CheckMaxAge.
+const (
+	// CheckSize: the token is at most Config.MaxTokenSize bytes.
+	CheckSize Check = iota + 1
+	// CheckCompact: three non-empty base64url parts (the signature may be
+	// empty until CheckSignatureEncoding) separated by dots, and no other
+	// character anywhere.
+	CheckCompact
+	// CheckHeader: the header decodes to a JSON object with an "alg".
+	CheckHeader
+	// CheckAlgNone: "alg" is not "none" in any letter case.
+	CheckAlgNone
+	// CheckCritical: the header lists no "crit" extension and does not
+	// ask for an unencoded payload ("b64": false).
+	CheckCritical
+	// CheckSignatureEncoding: the signature is non-empty strict base64url.
+	CheckSignatureEncoding
+	// CheckAlgorithm: "alg" is in the allowlist (Config.Algorithms).
+	CheckAlgorithm
+	// CheckClaims: the payload decodes to a JSON object whose registered
+	// claims have their types.
+	CheckClaims
+	// CheckIssuer: "iss" is a trusted issuer (Config.Issuers).
+	CheckIssuer
+	// CheckKeyFound: the key source has a key for the token's issuer,
+	// "kid" and "alg", and exactly one of its candidates suits the
+	// algorithm, so that a token costs at most one signature check.
+	CheckKeyFound
+	// CheckKeyAlgorithm: a candidate key may verify "alg" (no HS256 with
+	// an RSA key, no ES256 with a P-384 key, ...).
+	CheckKeyAlgorithm
+	// CheckSignature: the signature verifies with that key.
+	CheckSignature
+	// CheckExpiry: "exp" is present and not passed, within the leeway.
+	CheckExpiry
+	// CheckNotBefore: "nbf", if present, is not in the future.
+	CheckNotBefore
+	// CheckIssuedAt: "iat", if present, is not in the future.
+	CheckIssuedAt
+	// CheckMaxAge: with Config.MaxTokenAge, "iat" is present and recent.
+	CheckMaxAge
+	// CheckProfile: with Config.StrictRFC9068, the RFC 9068 access-token
+	// profile ("typ" at+jwt; "sub", "client_id", "iat", "jti").
+	CheckProfile
+	// CheckAudience: "aud" names an accepted audience (Config.Audiences).
+	CheckAudience
+)
+
+var checkNames = [...]string{
+	CheckSize:              "size",
+	CheckCompact:           "compact",
+	CheckHeader:            "header",
+	CheckAlgNone:           "alg none",
+	CheckCritical:          "crit",
+	CheckSignatureEncoding: "signature encoding",
+	CheckAlgorithm:         "alg allowed",
+	CheckClaims:            "claims",
+	CheckIssuer:            "issuer",
+	CheckKeyFound:          "key found",
+	CheckKeyAlgorithm:      "key suits alg",
+	CheckSignature:         "signature",
+	CheckExpiry:            "exp",
+	CheckNotBefore:         "nbf",
+	CheckIssuedAt:          "iat",
+	CheckMaxAge:            "max age",
+	CheckProfile:           "RFC 9068 profile",
+	CheckAudience:          "audience",
+}
+
+// String returns a short name for the check, such as "exp" or "key found".
+func (c Check) String() string {
+	if c == 0 || int(c) >= len(checkNames) {
+		return "Check(" + strconv.Itoa(int(c)) + ")"
+	}
+	return checkNames[c]
+}
+
+// Checks returns every check, in the order Verify runs them. CheckMaxAge
+// runs only with Config.MaxTokenAge and CheckProfile only with
+// Config.StrictRFC9068; CheckIssuer and CheckAudience are skipped with
+// Config.SkipIssuerCheck and Config.SkipAudienceCheck. The caller owns
+// the returned slice.
+func Checks() []Check {
+	all := make([]Check, 0, len(checkNames)-1)
+	for c := CheckSize; int(c) < len(checkNames); c++ {
+		all = append(all, c)
+	}
+	return all
 }
 
 // Outcome returns a short, stable label for the result of Verify, for

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/scopes"
 )
 
@@ -29,7 +30,7 @@ func FuzzHeaderAndClaims(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		h, err := parseHeader(data)
+		h, err := parseHeader(new(objectReader), data, jwks.Algorithms())
 		if err != nil {
 			var e *Error
 			require.ErrorAs(t, err, &e, "parseHeader(%q) returned %T; want *Error", data, err)
@@ -39,13 +40,13 @@ func FuzzHeaderAndClaims(f *testing.F) {
 			jrSameString(t, data, ref, "alg", h.alg)
 			jrSameString(t, data, ref, "kid", h.kid)
 			jrSameString(t, data, ref, "typ", h.typ)
-			again, err := parseHeader(data)
+			again, err := parseHeader(new(objectReader), data, jwks.Algorithms())
 			require.NoError(t, err, "parseHeader(%q) accepted the input once, then rejected it", data)
 			require.Equal(t, h, again, "parseHeader(%q) read the same input differently twice", data)
 		}
 
 		var c Claims
-		if err := c.parse(data); err != nil {
+		if err := c.parse(new(objectReader), data, string(data)); err != nil {
 			var je *jsonError
 			require.ErrorAs(t, err, &je, "Claims.parse(%q) returned %T; want *jsonError", data, err)
 			return
@@ -74,7 +75,7 @@ func FuzzHeaderAndClaims(f *testing.F) {
 		}
 
 		var again Claims
-		require.NoError(t, again.parse(data), "Claims.parse(%q) accepted the input once, then rejected it", data)
+		require.NoError(t, again.parse(new(objectReader), data, string(data)), "Claims.parse(%q) accepted the input once, then rejected it", data)
 		require.Equal(t, c, again, "Claims.parse(%q) read the same input differently twice", data)
 	})
 }

@@ -3,8 +3,9 @@ package verifier
 import (
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
-	"unsafe"
+	"sync"
 )
 
 // b64 decodes base64url without padding (RFC 7515 section 2) and rejects
@@ -32,140 +33,142 @@ type header struct {
 	typ string
 }
 
-// compactJWS is a token split into its parts (RFC 7515 section 7.1).
-type compactJWS struct {
-	header header
-	// headerEnc is the encoded header and headerSum its hash in the
-	// headerMemo, which knew it already if headerKnown.
-	headerEnc   string
-	headerSum   uint64
-	headerKnown bool
+// parser holds the buffers of one verification: a copy of the token, its
+// decoded parts and a JSON reader. Parsers are pooled, so that reading a
+// token allocates only what the claims keep. Nothing that outlives the
+// verification points into a parser: the strings it returns are copies or
+// substrings of a string made for the claims.
+type parser struct {
+	token   []byte // a copy of the token
+	decoded []byte // the decoded header, payload and signature, one after another
+	json    objectReader
 
-	signingInput string // BASE64URL(header) "." BASE64URL(payload)
-	signature    []byte // decoded
-	// payload is the decoded payload, in the buffer allocated with claims
-	// that also holds the decoded signature (and the header, unless the
-	// memo knew it), never modified afterwards, so that the strings read
-	// from it can share its memory. payloadErr is why the payload did not decode, if it did not;
-	// it is reported by decodePayload, after the algorithm has been
-	// checked.
-	payload    []byte
+	// Set by split:
+	header       header
+	signingInput []byte // BASE64URL(header) "." BASE64URL(payload), in token
+	signature    []byte // decoded, in decoded
+	payload      []byte // decoded, in decoded
+	// payloadErr is why the payload did not decode, if it did not; it is
+	// reported after the algorithm has been checked.
 	payloadErr error
-	// claims is the zero Claims allocated together with the buffer, for
-	// the caller to fill.
-	claims *Claims
 }
 
-// decodePayload returns the decoded payload, or why it could not be decoded.
-func (j *compactJWS) decodePayload() ([]byte, error) {
-	return j.payload, j.payloadErr
-}
+var parsers = sync.Pool{New: func() any { return new(parser) }}
 
-// parseCompact splits token, decodes and checks its header, and decodes its
-// signature and payload, into one buffer allocated together with the
-// Claims they will be read into: a single allocation. (A header the memo
-// knows is neither decoded nor parsed.) Every failure is an [*Error] with reason
-// [ErrMalformed], [ErrAlgorithm] or [ErrUnsupportedHeader]; a token with a
-// byte outside the base64url alphabet and the dot always fails with
-// errAlphabet, whatever else is wrong with it. An error decoding the
-// payload (such as non-zero trailing bits) is kept for
-// [compactJWS.decodePayload], so that a forbidden algorithm is reported
-// first. The header is looked up in memo, which may be nil.
-func parseCompact(token string, memo *headerMemo) (compactJWS, error) {
-	j, err := splitCompact(token, memo)
-	if err != nil && hasNonBase64URL(token) {
-		err = reject(ErrMalformed, errAlphabet)
+// maxPooledBuffer bounds the buffers a pooled parser keeps: tokens over
+// the default size limit (Config.MaxTokenSize may be larger) do not leave
+// their large buffers in the pool.
+const maxPooledBuffer = 2 * DefaultMaxTokenSize
+
+func getParser() *parser { return parsers.Get().(*parser) }
+
+func putParser(p *parser) {
+	if cap(p.token) > maxPooledBuffer || cap(p.decoded) > maxPooledBuffer || p.json.buf.Cap() > maxPooledBuffer {
+		return
 	}
-	return j, err
+	json := &p.json
+	json.src, json.data = "", nil // the claims keep their string, not the pool
+	*p = parser{token: p.token[:0], decoded: p.decoded[:0], json: *json}
+	parsers.Put(p)
 }
 
-// splitCompact does the work of parseCompact without telling a byte outside
-// the alphabet from other failures. It does not scan the token for such
+// split splits token into its three parts (RFC 7515 section 7.1), decodes
+// and checks its header, and decodes its signature and payload. Every
+// failure is an [*Error] with reason [ErrMalformed], [ErrAlgorithm] or
+// [ErrUnsupportedHeader]; a token with a byte outside the base64url
+// alphabet and the dot always fails with errAlphabet, whatever else is
+// wrong with it. An error decoding the payload (such as non-zero trailing
+// bits) is kept in p.payloadErr, so that a forbidden algorithm is reported
+// first. allowed lists the algorithm names to reuse for "alg", so that an
+// allowed algorithm costs no allocation.
+func (p *parser) split(token string, allowed []string) error {
+	err := p.splitParts(token, allowed)
+	if err != nil && hasNonBase64URL(token) {
+		return reject(CheckCompact, ErrMalformed, errAlphabet)
+	}
+	return err
+}
+
+// splitParts does the work of split without telling a byte outside the
+// alphabet from other failures. It does not scan the token for such
 // bytes: the strict base64url decoder rejects every one of them in the
 // three parts (which hold no dot), except CR and LF, which it skips and
 // which are looked for here with two fast byte searches. Only when the
-// token fails does parseCompact scan it, to name the cause.
-func splitCompact(token string, memo *headerMemo) (compactJWS, error) {
-	var j compactJWS
+// token fails does split scan it, to name the cause.
+func (p *parser) splitParts(token string, allowed []string) error {
 	if strings.IndexByte(token, '\n') >= 0 || strings.IndexByte(token, '\r') >= 0 {
-		return j, reject(ErrMalformed, errAlphabet)
+		return reject(CheckCompact, ErrMalformed, errAlphabet)
 	}
 	dot1 := strings.IndexByte(token, '.')
 	if dot1 < 0 {
-		return j, reject(ErrMalformed, errParts)
+		return reject(CheckCompact, ErrMalformed, errParts)
 	}
 	dot2 := strings.IndexByte(token[dot1+1:], '.')
 	if dot2 < 0 {
-		return j, reject(ErrMalformed, errParts)
+		return reject(CheckCompact, ErrMalformed, errParts)
 	}
 	dot2 += dot1 + 1
 	if strings.IndexByte(token[dot2+1:], '.') >= 0 {
-		return j, reject(ErrMalformed, errParts) // JWE has five parts
+		return reject(CheckCompact, ErrMalformed, errParts) // JWE has five parts
 	}
 	if dot1 == 0 {
-		return j, reject(ErrMalformed, errEmptyHeader)
+		return reject(CheckCompact, ErrMalformed, errEmptyHeader)
 	}
-	j.signingInput = token[:dot2]
-	hEnc, pEnc, sEnc := token[:dot1], token[dot1+1:dot2], token[dot2+1:]
-	j.headerEnc = hEnc
-	j.header, j.headerSum, j.headerKnown = memo.lookup(hEnc)
+	p.token = append(p.token[:0], token...)
+	hEnc, pEnc, sEnc := p.token[:dot1], p.token[dot1+1:dot2], p.token[dot2+1:]
+	p.signingInput = p.token[:dot2]
 
-	hLen, pLen := 0, b64.DecodedLen(len(pEnc))
-	if !j.headerKnown {
-		hLen = b64.DecodedLen(len(hEnc))
+	hLen, pLen, sLen := b64.DecodedLen(len(hEnc)), b64.DecodedLen(len(pEnc)), b64.DecodedLen(len(sEnc))
+	p.decoded = slices.Grow(p.decoded[:0], hLen+pLen+sLen)[:hLen+pLen+sLen]
+	hBuf, pBuf, sBuf := p.decoded[:hLen], p.decoded[hLen:hLen+pLen], p.decoded[hLen+pLen:]
+
+	n, err := b64.Decode(hBuf, hEnc)
+	if err != nil {
+		return reject(CheckHeader, ErrMalformed, prefixed(errHeaderPrefix, err))
 	}
-	var buf []byte
-	j.claims, buf = newClaims(hLen + pLen + b64.DecodedLen(len(sEnc)))
-	if !j.headerKnown {
-		n, err := b64.Decode(buf, bytesOf(hEnc))
-		if err != nil {
-			return j, reject(ErrMalformed, prefixed(errHeaderPrefix, err))
-		}
-		// The header is read before the signature is looked at, so that
-		// {"alg":"none"} is reported as a forbidden algorithm whether or
-		// not a signature follows.
-		if j.header, err = parseHeader(buf[:n:n]); err != nil {
-			return j, err
-		}
+	// The header is read before the signature is looked at, so that
+	// {"alg":"none"} is reported as a forbidden algorithm whether or not a
+	// signature follows.
+	if p.header, err = parseHeader(&p.json, hBuf[:n], allowed); err != nil {
+		return err
 	}
 	if len(sEnc) == 0 {
-		return j, reject(ErrMalformed, errNoSignature)
+		return reject(CheckSignatureEncoding, ErrMalformed, errNoSignature)
 	}
-	sig := buf[hLen+pLen:]
-	n, err := b64.Decode(sig, bytesOf(sEnc))
-	if err != nil {
-		return j, reject(ErrMalformed, prefixed("signature: ", err))
+	if n, err = b64.Decode(sBuf, sEnc); err != nil {
+		return reject(CheckSignatureEncoding, ErrMalformed, prefixed("signature: ", err))
 	}
-	j.signature = sig[:n:n]
-	payload := buf[hLen : hLen+pLen : hLen+pLen]
-	if n, err = b64.Decode(payload, bytesOf(pEnc)); err != nil {
-		if hasNonBase64URL(pEnc) {
-			return j, reject(ErrMalformed, errAlphabet)
+	p.signature = sBuf[:n]
+	if n, err = b64.Decode(pBuf, pEnc); err != nil {
+		if hasNonBase64URL(token[dot1+1 : dot2]) {
+			return reject(CheckCompact, ErrMalformed, errAlphabet)
 		}
-		j.payloadErr = reject(ErrMalformed, prefixed("payload: ", err))
-		return j, nil
+		p.payloadErr = reject(CheckClaims, ErrMalformed, prefixed("payload: ", err))
+		return nil
 	}
-	j.payload = payload[:n:n]
-	return j, nil
+	p.payload = pBuf[:n]
+	return nil
 }
 
 // hasNonBase64URL reports whether s holds a byte that is neither in the
 // base64url alphabet nor a dot.
 func hasNonBase64URL(s string) bool {
-	var bad byte
-	for i := 0; i < len(s); i++ {
-		bad |= notBase64URLOrDot[s[i]]
-	}
-	return bad != 0
+	return strings.ContainsFunc(s, func(r rune) bool {
+		return !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_' || r == '.')
+	})
 }
 
-// parseHeader reads the protected header, which must not be modified
-// afterwards: the strings returned share its memory. Parameters that name
-// keys ("jku", "x5u", "jwk", "x5c") are read past and never used.
-func parseHeader(data []byte) (header, error) {
+// commonTypes are "typ" values kept without a copy.
+var commonTypes = []string{"JWT", "at+jwt", "application/at+jwt", "jwt"}
+
+// parseHeader reads the protected header with r. Parameters that name keys
+// ("jku", "x5u", "jwk", "x5c") are read past and never used. The "alg"
+// value is one of allowed when it equals one, and "typ" one of
+// commonTypes, without a copy.
+func parseHeader(r *objectReader, data []byte, allowed []string) (header, error) {
 	var h header
 	var hasAlg, crit, unencoded bool
-	r := jsonReader{data: data, src: stringOf(data)}
+	r.reset(data, "")
 	err := r.begin()
 	for err == nil {
 		var name []byte
@@ -175,12 +178,12 @@ func parseHeader(data []byte) (header, error) {
 		}
 		switch string(name) {
 		case "alg":
-			h.alg, err = r.str("alg")
+			h.alg, err = internedString(r, "alg", allowed)
 			hasAlg = true
 		case "kid":
 			h.kid, err = r.str("kid")
 		case "typ":
-			h.typ, err = r.str("typ")
+			h.typ, err = internedString(r, "typ", commonTypes)
 		case "crit":
 			crit = true
 			err = r.skip()
@@ -194,49 +197,34 @@ func parseHeader(data []byte) (header, error) {
 	}
 	switch {
 	case err != nil:
-		return h, reject(ErrMalformed, prefixed(errHeaderPrefix, err))
+		return h, reject(CheckHeader, ErrMalformed, prefixed(errHeaderPrefix, err))
 	case !hasAlg:
-		return h, reject(ErrMalformed, errNoAlg)
+		return h, reject(CheckHeader, ErrMalformed, errNoAlg)
 	case strings.EqualFold(h.alg, "none"):
-		return h, reject(ErrAlgorithm, errAlgNone)
+		return h, reject(CheckAlgNone, ErrAlgorithm, errAlgNone)
 	case crit:
 		// We implement no JWS extension, so every critical one is
 		// unknown and RFC 7515 section 4.1.11 requires rejection.
-		return h, reject(ErrUnsupportedHeader, errCrit)
+		return h, reject(CheckCritical, ErrUnsupportedHeader, errCrit)
 	case unencoded:
-		return h, reject(ErrUnsupportedHeader, errUnencoded)
+		return h, reject(CheckCritical, ErrUnsupportedHeader, errUnencoded)
 	}
 	return h, nil
 }
 
-// isBase64URL reports whether c is in the base64url alphabet (RFC 4648
-// section 5).
-func isBase64URL(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
-}
-
-// notBase64URLOrDot[c] is 1 for every byte that may not appear in a
-// compact JWS, 0 for the base64url alphabet and the dot.
-var notBase64URLOrDot = func() (t [256]byte) {
-	for c := range t {
-		if !isBase64URL(byte(c)) && c != '.' {
-			t[c] = 1
+// internedString reads a string value for member and returns the element of
+// known it equals, or else a copy.
+func internedString(r *objectReader, member string, known []string) (string, error) {
+	b, _, err := r.rawString(member)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range known {
+		if s == string(b) {
+			return s, nil
 		}
 	}
-	return t
-}()
-
-// bytesOf returns the bytes of s without copying. The result must only be
-// read: the decoders and hashes it is passed to never write to their input.
-func bytesOf(s string) []byte {
-	return unsafe.Slice(unsafe.StringData(s), len(s))
-}
-
-// stringOf returns b as a string without copying. b must never be modified
-// afterwards; the verifier only uses it on buffers it decoded and keeps
-// read-only.
-func stringOf(b []byte) string {
-	return unsafe.String(unsafe.SliceData(b), len(b))
+	return string(b), nil
 }
 
 type prefixedError struct {

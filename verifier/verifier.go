@@ -88,7 +88,10 @@ type Config struct {
 	MaxTokenAge time.Duration
 
 	// CacheSize is how many verified tokens are remembered, so that a token
-	// seen again skips parsing and the signature check. A cached token is
+	// seen again skips parsing and the signature check. A token is cached
+	// when it is verified a second time (within about the last 4,096
+	// verifications), so that tokens seen once cost nothing to remember.
+	// A cached token is
 	// still checked for "exp", "nbf", "iat" and MaxTokenAge on every use,
 	// and is checked afresh once the key that verified it has left its key
 	// set or the set has gone stale. Zero means DefaultCacheSize (10,000).
@@ -100,9 +103,7 @@ type Config struct {
 	CacheBytes int
 
 	// DisableCache turns the cache of verified tokens off: every token's
-	// claims are read and its signature checked on every call. (The
-	// verifier's small memo of parsed headers stays on; it never changes
-	// an outcome, see the package documentation.)
+	// claims are read and its signature checked on every call.
 	DisableCache bool
 
 	// Now returns the current time. Nil means time.Now. Tests set it to
@@ -131,7 +132,9 @@ type Verifier struct {
 	now        func() time.Time
 	onVerify   func(error)
 	cache      *tokenCache // nil when disabled
-	headers    *headerMemo
+	// verifySignature is the signature check, (*jwks.Key).Verify; tests
+	// count its calls.
+	verifySignature func(k *jwks.Key, alg string, signed, sig []byte) error
 }
 
 // New checks cfg and returns a verifier. It does no I/O: remote keys are
@@ -201,7 +204,8 @@ func New(cfg Config) (*Verifier, error) {
 		now:        now,
 		onVerify:   cfg.OnVerify,
 		cache:      cache,
-		headers:    newHeaderMemo(),
+
+		verifySignature: (*jwks.Key).Verify,
 	}, nil
 }
 
@@ -225,19 +229,15 @@ func checkList(field, skip string, values []string, skipped bool) error {
 }
 
 // Verify checks token, a compact-serialised JWS access token, and returns
-// its claims. The checks, in order: size limit; three base64url parts; a
-// JSON header whose "alg" is not "none" and that lists no "crit" extension
-// nor an unencoded payload; a base64url signature; "alg" in the allowlist;
-// a JSON claims object without duplicate names; "iss" among the trusted
-// issuers; a key found by "kid", issuer and algorithm, of a type that suits
-// the algorithm; the signature; "exp" present and not passed, "nbf" and "iat"
-// not in the future (each within the leeway), and MaxTokenAge; the RFC 9068
-// profile if StrictRFC9068 is set; "aud" naming an accepted audience. A
-// token found in the cache of verified tokens skips to the time checks.
+// its claims. It runs the checks [Checks] lists, in that order (see the
+// package documentation), and stops at the first that fails. A token found
+// in the cache of verified tokens is checked again from [CheckExpiry] to
+// [CheckMaxAge].
 //
-// A rejected token yields an [*Error] matching [ErrInvalidToken] and one
-// reason sentinel. When keys cannot be obtained at all, the error matches
-// [ErrKeysUnavailable] instead. ctx bounds any key fetch the lookup waits for.
+// A rejected token yields an [*Error] naming the failed [Check], matching
+// [ErrInvalidToken] and one reason sentinel. When keys cannot be obtained
+// at all, the error matches [ErrKeysUnavailable] instead. ctx bounds any
+// key fetch the lookup waits for.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	c, err := v.verify(ctx, token)
 	if v.onVerify != nil {
@@ -248,7 +248,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 
 func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > v.maxSize {
-		return nil, reject(ErrMalformed, errTooLarge)
+		return nil, reject(CheckSize, ErrMalformed, errTooLarge)
 	}
 	now := v.now() // read once: the clock costs tens of nanoseconds
 	if v.cache != nil {
@@ -260,33 +260,30 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 			return c, nil
 		}
 	}
-	j, err := parseCompact(token, v.headers)
-	if err != nil {
+	p := getParser()
+	defer putParser(p)
+	if err := p.split(token, v.algorithms); err != nil {
 		return nil, err
 	}
-	if !slices.Contains(v.algorithms, j.header.alg) {
-		return nil, reject(ErrAlgorithm, fmt.Errorf("%q is not in the allowlist", clip(j.header.alg)))
+	if !slices.Contains(v.algorithms, p.header.alg) {
+		return nil, reject(CheckAlgorithm, ErrAlgorithm, fmt.Errorf("%q is not in the allowlist", clip(p.header.alg)))
 	}
-
-	payload, err := j.decodePayload()
-	if err != nil {
-		return nil, err
+	if p.payloadErr != nil {
+		return nil, p.payloadErr
 	}
-	c := j.claims
-	c.algorithm, c.keyID, c.typ = j.header.alg, j.header.kid, j.header.typ
-	c.verifier = v
-	if err := c.parse(payload); err != nil {
-		return nil, reject(ErrMalformed, prefixed(errClaimsPrefix, err))
+	c := &Claims{algorithm: p.header.alg, keyID: p.header.kid, typ: p.header.typ, verifier: v}
+	if err := c.parse(&p.json, p.payload, string(p.payload)); err != nil {
+		return nil, reject(CheckClaims, ErrMalformed, prefixed(errClaimsPrefix, err))
 	}
 	if !v.skipIss && !v.issuers.has(c.issuer) {
 		if c.issuer == "" {
-			return nil, reject(ErrIssuer, errors.New(`token has no "iss"`))
+			return nil, reject(CheckIssuer, ErrIssuer, errors.New(`token has no "iss"`))
 		}
-		return nil, reject(ErrIssuer, nil)
+		return nil, reject(CheckIssuer, ErrIssuer, nil)
 	}
 
-	q := jwks.Query{Issuer: c.issuer, KeyID: j.header.kid, Algorithm: j.header.alg}
-	key, err := v.checkSignature(ctx, &j, q)
+	q := jwks.Query{Issuer: c.issuer, KeyID: p.header.kid, Algorithm: p.header.alg}
+	key, err := v.checkSignature(ctx, p, q)
 	if err != nil {
 		return nil, err
 	}
@@ -300,66 +297,71 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	}
 	if !v.skipAud && !slices.ContainsFunc(c.audience, v.audiences.has) {
 		if len(c.audience) == 0 {
-			return nil, reject(ErrAudience, errors.New(`token has no "aud"`))
+			return nil, reject(CheckAudience, ErrAudience, errors.New(`token has no "aud"`))
 		}
-		return nil, reject(ErrAudience, nil)
+		return nil, reject(CheckAudience, ErrAudience, nil)
 	}
 	if v.cache != nil {
-		v.cache.put(token, c, key)
-	}
-	if !j.headerKnown {
-		v.headers.remember(j.headerEnc, j.headerSum, j.header)
+		v.cache.add(token, c, key)
 	}
 	return c, nil
 }
 
-// checkSignature finds the candidate keys for q and verifies the signature
-// with each that suits the algorithm, until one succeeds, and returns it.
-func (v *Verifier) checkSignature(ctx context.Context, j *compactJWS, q jwks.Query) (*jwks.Key, error) {
+// checkSignature finds the key for q and verifies the signature with it,
+// and returns it. A token costs at most one signature check: of the
+// candidate keys the source offers, exactly one must suit the algorithm.
+// Several would let a token without "kid" (or with a "kid" the set lacks)
+// make the server try every key.
+func (v *Verifier) checkSignature(ctx context.Context, p *parser, q jwks.Query) (*jwks.Key, error) {
 	keys, err := v.keys.Keys(ctx, q)
 	if err != nil {
 		if errors.Is(err, jwks.ErrKeyNotFound) {
-			return nil, reject(ErrUnknownKey, err)
+			return nil, reject(CheckKeyFound, ErrUnknownKey, err)
 		}
 		return nil, fmt.Errorf("%w: %w", ErrKeysUnavailable, err)
 	}
-	signed := bytesOf(j.signingInput)
-	tried := false
+	var key *jwks.Key
+	suitable := 0
 	for _, k := range keys {
-		if !k.Supports(q.Algorithm) {
-			continue
-		}
-		tried = true
-		if k.Verify(q.Algorithm, signed, j.signature) == nil {
-			return k, nil
+		if k.Supports(q.Algorithm) {
+			key = k
+			suitable++
 		}
 	}
-	if !tried {
-		return nil, reject(ErrAlgorithm, fmt.Errorf("no key matching the token supports %s", q.Algorithm))
+	switch {
+	case suitable == 0:
+		return nil, reject(CheckKeyAlgorithm, ErrAlgorithm, fmt.Errorf("no key matching the token supports %s", q.Algorithm))
+	case suitable > 1 && q.KeyID == "":
+		return nil, reject(CheckKeyFound, ErrUnknownKey, fmt.Errorf(`token has no "kid" and %d keys suit %s`, suitable, q.Algorithm))
+	case suitable > 1:
+		return nil, reject(CheckKeyFound, ErrUnknownKey, fmt.Errorf(`%d keys suit %s for the token's "kid"`, suitable, q.Algorithm))
 	}
-	return nil, reject(ErrSignature, nil)
+	if v.verifySignature(key, q.Algorithm, p.signingInput, p.signature) != nil {
+		return nil, reject(CheckSignature, ErrSignature, nil)
+	}
+	return key, nil
 }
 
 func (v *Verifier) checkTimes(c *Claims, now time.Time) error {
 	if c.expiresAt.IsZero() {
-		return reject(ErrMissingClaim, errors.New(`token has no "exp"`))
+		return reject(CheckExpiry, ErrMissingClaim, errors.New(`token has no "exp"`))
 	}
 	// RFC 7519 section 4.1.4: reject on or after exp.
 	if !now.Before(c.expiresAt.Add(v.leeway)) {
-		return reject(ErrExpired, fmt.Errorf("expired %v ago", now.Sub(c.expiresAt).Round(time.Second)))
+		return reject(CheckExpiry, ErrExpired, fmt.Errorf("expired %v ago", now.Sub(c.expiresAt).Round(time.Second)))
 	}
 	if !c.notBefore.IsZero() && now.Add(v.leeway).Before(c.notBefore) {
-		return reject(ErrNotYetValid, fmt.Errorf(`"nbf" is %v in the future`, c.notBefore.Sub(now).Round(time.Second)))
+		return reject(CheckNotBefore, ErrNotYetValid, fmt.Errorf(`"nbf" is %v in the future`, c.notBefore.Sub(now).Round(time.Second)))
 	}
 	if !c.issuedAt.IsZero() && now.Add(v.leeway).Before(c.issuedAt) {
-		return reject(ErrNotYetValid, fmt.Errorf(`"iat" is %v in the future`, c.issuedAt.Sub(now).Round(time.Second)))
+		return reject(CheckIssuedAt, ErrNotYetValid, fmt.Errorf(`"iat" is %v in the future`, c.issuedAt.Sub(now).Round(time.Second)))
 	}
 	if v.maxAge > 0 {
 		if c.issuedAt.IsZero() {
-			return reject(ErrMissingClaim, errors.New(`token has no "iat", needed for the maximum token age`))
+			return reject(CheckMaxAge, ErrMissingClaim, errors.New(`token has no "iat", needed for the maximum token age`))
 		}
 		if age := now.Sub(c.issuedAt); age > v.maxAge+v.leeway {
-			return reject(ErrExpired, fmt.Errorf("issued %v ago, more than the maximum age %v", age.Round(time.Second), v.maxAge))
+			return reject(CheckMaxAge, ErrExpired, fmt.Errorf("issued %v ago, more than the maximum age %v", age.Round(time.Second), v.maxAge))
 		}
 	}
 	return nil
@@ -372,7 +374,7 @@ func checkRFC9068(c *Claims) error {
 		typ = typ[len("application/"):]
 	}
 	if !strings.EqualFold(typ, "at+jwt") {
-		return reject(ErrTokenType, fmt.Errorf(`"typ" is %q, want "at+jwt"`, clip(c.typ)))
+		return reject(CheckProfile, ErrTokenType, fmt.Errorf(`"typ" is %q, want "at+jwt"`, clip(c.typ)))
 	}
 	for _, claim := range []struct {
 		name    string
@@ -384,7 +386,7 @@ func checkRFC9068(c *Claims) error {
 		{"jti", c.id != ""},
 	} {
 		if !claim.present {
-			return reject(ErrMissingClaim, fmt.Errorf("token has no %q, required by RFC 9068", claim.name))
+			return reject(CheckProfile, ErrMissingClaim, fmt.Errorf("token has no %q, required by RFC 9068", claim.name))
 		}
 	}
 	return nil

@@ -73,19 +73,19 @@ var wpDeviations = map[int]wpDeviation{
 
 // wpCheck runs token through the verifier's JWS path with v.
 func wpCheck(ctx context.Context, v *Verifier, token string) error {
-	j, err := parseCompact(token, nil)
-	if err != nil {
+	j := new(parser)
+	if err := j.split(token, jwks.Algorithms()); err != nil {
 		return err
 	}
 	if !slices.Contains(jwks.Algorithms(), j.header.alg) {
-		return reject(ErrAlgorithm, fmt.Errorf("%q is not in the allowlist", j.header.alg))
+		return reject(CheckAlgorithm, ErrAlgorithm, fmt.Errorf("%q is not in the allowlist", j.header.alg))
 	}
 	// Verify decodes the payload strictly before it checks the signature.
-	if _, err := j.decodePayload(); err != nil {
-		return err
+	if j.payloadErr != nil {
+		return j.payloadErr
 	}
 	q := jwks.Query{KeyID: j.header.kid, Algorithm: j.header.alg}
-	_, err = v.checkSignature(ctx, &j, q)
+	_, err := v.checkSignature(ctx, j, q)
 	return err
 }
 
