@@ -3,6 +3,11 @@
 // outcome into an RFC 6750 response. The adapters (nethttp, echomw, ginmw)
 // only translate between their framework and this package, so all of them
 // answer every request the same way.
+//
+// Claims in a request context belong to the verifier that produced them:
+// an [Auth] reuses claims it finds there only if its own verifier produced
+// them ([verifier.Claims.VerifiedBy]), and never passes on another
+// verifier's.
 package httpauth
 
 import (
