@@ -6,6 +6,12 @@
 //	e.Use(auth.Authenticate)
 //	e.POST("/items", createItem, auth.Require(scopes.AllOf("write")))
 //
+// As in package nethttp, claims in the request context belong to the
+// verifier that produced them: a middleware reuses those an earlier one
+// stored only if both have the same verifier, and otherwise verifies the
+// token with its own, so a route guarded with a stricter verifier than the
+// one of e.Use stays guarded by it.
+//
 // A failed request reaches Echo's HTTPErrorHandler as an *echo.HTTPError
 // carrying the status (401, 400, 403, 503), with the WWW-Authenticate,
 // Retry-After and Cache-Control headers already set and, as its Message,
@@ -48,14 +54,20 @@ func New(v *verifier.Verifier, opts nethttp.Options) (*Middleware, error) {
 }
 
 // Authenticate is an echo.MiddlewareFunc that verifies the request's token
-// and stores the claims in the request context before calling next.
+// and stores the claims in the request context before calling next. Claims
+// that an earlier middleware with the same verifier stored are reused;
+// those of another verifier are not.
 func (m *Middleware) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return m.handler(next, m.authenticate)
 }
 
 // Require returns route middleware that lets a request through only if its
-// token meets req, authenticating the request first if no earlier
-// [Middleware.Authenticate] did.
+// token meets req. It checks the claims that an earlier middleware with the
+// same verifier stored, or else authenticates the request itself. Only
+// claims produced by the same verifier are reused: after a middleware with
+// another verifier, Require verifies the token with its own and, if that
+// verifier refuses it, answers with that refusal (such as 401
+// invalid_token), whatever scopes the other claims grant.
 func (m *Middleware) Require(req scopes.Requirement) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return m.handler(next, func(r *http.Request) (*http.Request, error) { return m.auth.Authorize(r, req) })
@@ -87,7 +99,9 @@ func (m *Middleware) fail(c echo.Context, r *http.Request, err error) error {
 }
 
 // ClaimsFrom returns the claims that [Middleware.Authenticate] or
-// [Middleware.Require] stored in the request's context.
+// [Middleware.Require] stored in the request's context. Behind several
+// middlewares, the claims are always ones the innermost middleware's
+// verifier produced, or none.
 func ClaimsFrom(c echo.Context) (*verifier.Claims, bool) {
 	if c.Request() == nil {
 		return nil, false

@@ -138,3 +138,64 @@ func ExampleOptions_optional() {
 	// 200 hello drone-7
 	// 401 {"error":"invalid_token","error_description":"token expired"}
 }
+
+// Two verifiers in one chain: every route accepts the tokens of the users'
+// issuer, and /admin only those of the admins' issuer. The guard of /admin
+// does not take the claims of the outer middleware for its own: a users'
+// token is refused there whatever scopes it grants.
+func ExampleMiddleware_Require_anotherVerifier() {
+	usersIssuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer usersIssuer.Close()
+	adminsIssuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer adminsIssuer.Close()
+
+	// The users' verifier trusts both issuers; the admins' only its own.
+	usersKeys, _ := jwks.NewByIssuer(map[string]jwks.Source{
+		usersIssuer.URL:  usersIssuer.VerifierConfig().Keys,
+		adminsIssuer.URL: adminsIssuer.VerifierConfig().Keys,
+	})
+	usersCfg := usersIssuer.VerifierConfig()
+	usersCfg.Issuers = []string{usersIssuer.URL, adminsIssuer.URL}
+	usersCfg.Keys = usersKeys
+	usersV, err := verifier.New(usersCfg)
+	if err != nil {
+		panic(err)
+	}
+	adminsV, err := verifier.New(adminsIssuer.VerifierConfig())
+	if err != nil {
+		panic(err)
+	}
+	users, _ := nethttp.New(usersV, nethttp.Options{Realm: "api"})
+	admins, _ := nethttp.New(adminsV, nethttp.Options{Realm: "admin"})
+
+	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := nethttp.ClaimsFrom(r)
+		fmt.Fprint(w, "hello ", claims.Subject())
+	})
+	mux := http.NewServeMux()
+	mux.Handle("GET /items", hello)
+	mux.Handle("GET /admin", admins.Require(scopes.AllOf("admin"))(hello))
+	h := users.Authenticate(mux)
+
+	userToken := verifiertest.Token{Subject: "user", Scope: "admin"}
+	adminToken := verifiertest.Token{Subject: "operator", Scope: "admin"}
+	for _, req := range []*http.Request{
+		usersIssuer.Request("GET", "/items", userToken),
+		usersIssuer.Request("GET", "/admin", userToken),
+		adminsIssuer.Request("GET", "/admin", adminToken),
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		line := fmt.Sprint(req.URL.Path, " ", w.Code)
+		if challenge := w.Header().Get("WWW-Authenticate"); challenge != "" {
+			line += " " + challenge
+		} else {
+			line += " " + w.Body.String()
+		}
+		fmt.Println(line)
+	}
+	// Output:
+	// /items 200 hello user
+	// /admin 401 Bearer realm="admin", error="invalid_token", error_description="issuer not accepted"
+	// /admin 200 hello operator
+}

@@ -15,6 +15,24 @@
 // {"error":"invalid_token","error_description":"token expired"}. Nothing
 // in a response echoes the token.
 //
+// Claims in a request context belong to the verifier that produced them. A
+// middleware reuses the claims an earlier one stored only if both have the
+// same [verifier.Verifier] (so Authenticate followed by Require of the same
+// verifier verifies the token once). Claims of another verifier, which may
+// trust other issuers, audiences or keys, are never reused: the middleware
+// verifies the request's token with its own verifier, answers with its own
+// refusal if that fails, and otherwise hands its own claims on in their
+// place. An API can thus authenticate every route with one verifier and
+// guard some routes with a stricter one:
+//
+//	mux.Handle("GET /admin/", admins.Require(scopes.AllOf("admin"))(adminPages))
+//	handler := users.Authenticate(mux)
+//
+// and a token that users' verifier accepts reaches the admin pages only if
+// admins' verifier accepts it too. A request that passes a middleware
+// without being verified by it (skipped, or without a token where that is
+// optional) goes on without the claims of another verifier.
+//
 // [Options] are shared by the Echo and Gin adapters (packages echomw and
 // ginmw), which answer every request exactly as this package does.
 package nethttp
@@ -62,13 +80,15 @@ type Options struct {
 	// Optional lets a request without any token through Authenticate
 	// without claims, so one handler can serve anonymous and authenticated
 	// callers. A request with a bad token is still rejected, and scope
-	// guards still require a token.
+	// guards still require a token (or claims that an earlier middleware
+	// with the same verifier stored).
 	Optional bool
 
 	// Skip, if set, reports whether a request bypasses authentication and
 	// scope guards altogether, such as health checks or CORS preflight
 	// requests (see [IsPreflight]). Skipped requests reach the handler
-	// without claims.
+	// without claims, unless an earlier middleware with the same verifier
+	// stored some.
 	Skip func(*http.Request) bool
 
 	// Cookie, if set, names a cookie that may carry the token, for browser
@@ -105,18 +125,27 @@ func New(v *verifier.Verifier, opts Options) (*Middleware, error) {
 
 // Authenticate returns a handler that verifies the request's token, stores
 // the claims in the request context and calls next, or answers with an
-// error without calling next.
+// error without calling next. Claims that an earlier middleware with the
+// same verifier stored are reused without verifying the token again; claims
+// of another verifier are not: see the package documentation.
 func (m *Middleware) Authenticate(next http.Handler) http.Handler {
 	return m.handler(next, m.auth.Authenticate)
 }
 
 // Require returns middleware that lets a request through only if its token
-// meets req, answering 403 otherwise. If no earlier [Middleware.Authenticate]
-// stored claims in the request context, it authenticates the request itself,
-// so Require alone protects a route:
+// meets req, answering 403 otherwise. It checks the claims that an earlier
+// middleware with the same verifier (an [Middleware.Authenticate], say)
+// stored in the request context; if there are none, it authenticates the
+// request itself, so Require alone protects a route:
 //
 //	mux.Handle("POST /items", m.Require(scopes.AllOf("write"))(createItem))
 //	mux.Handle("GET /reports", m.Require(scopes.AnyOf("reports:read", "admin"))(reports))
+//
+// Only claims produced by the same verifier are reused. Claims that a
+// middleware with another verifier stored count for nothing: Require
+// verifies the token with its own verifier and, if that verifier refuses
+// it, answers with that refusal (such as 401 invalid_token), whatever
+// scopes the other verifier's claims grant.
 func (m *Middleware) Require(req scopes.Requirement) func(http.Handler) http.Handler {
 	check := func(r *http.Request) (*http.Request, error) { return m.auth.Authorize(r, req) }
 	return func(next http.Handler) http.Handler { return m.handler(next, check) }
@@ -141,7 +170,9 @@ func (m *Middleware) WriteError(w http.ResponseWriter, _ *http.Request, err erro
 }
 
 // ClaimsFrom returns the claims that [Middleware.Authenticate] or
-// [Middleware.Require] stored in the request's context.
+// [Middleware.Require] stored in the request's context. Behind several
+// middlewares, the claims are always ones the innermost middleware's
+// verifier produced, or none.
 func ClaimsFrom(r *http.Request) (*verifier.Claims, bool) {
 	return verifier.FromContext(r.Context())
 }

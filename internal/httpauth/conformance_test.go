@@ -3,8 +3,9 @@ package httpauth_test
 // The conformance table: every case runs against the net/http, Echo and Gin
 // adapters through their own routers, checks each answer against the
 // expected one, and then checks that the three answers are identical. The
-// table is defined once (confCases); the adapter-specific code is the small
-// builder per adapter in confAdapters.
+// table is defined once (confCases, and confChainCases for chains of
+// middleware with different verifiers); the adapter-specific code is the
+// small router builder per adapter in confAdapters.
 
 import (
 	"encoding/base64"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +27,7 @@ import (
 
 	"github.com/jwtgate/jwtgate/echomw"
 	"github.com/jwtgate/jwtgate/ginmw"
+	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
@@ -68,10 +71,98 @@ func (g confGuard) requirement() (scopes.Requirement, bool) {
 	return scopes.Requirement{}, false
 }
 
+// layers returns the middleware of guard, all with verifier v and opts.
+// Authenticate+Require uses one middleware for both.
+func (g confGuard) layers(v *verifier.Verifier, opts nethttp.Options) []confLayer {
+	var layers []confLayer
+	if g.authenticates() {
+		layers = append(layers, confLayer{v: v, opts: opts, global: true})
+	}
+	if req, ok := g.requirement(); ok {
+		layers = append(layers, confLayer{v: v, opts: opts, guard: true, req: req, again: g.authenticates()})
+	}
+	return layers
+}
+
 var (
 	confAllOf = scopes.AllOf("read", "write")
 	confAnyOf = scopes.AnyOf("write", "admin")
 )
+
+// confVerifierID names a verifier of the conformance run.
+type confVerifierID int
+
+const (
+	// confNone: no verifier (the handler saw no claims).
+	confNone confVerifierID = iota
+	// confA trusts issuer A, the conformance issuer: the verifier of the
+	// single-verifier cases.
+	confA
+	// confB trusts only issuer B.
+	confB
+	// confAB trusts issuers A and B.
+	confAB
+	// confAdminAud trusts issuer A, but only for confAdminAudience.
+	confAdminAud
+)
+
+func (id confVerifierID) String() string {
+	return [...]string{"none", "A", "B", "A+B", "A(admin audience)"}[id]
+}
+
+// confAdminAudience is the only audience confAdminAud accepts.
+const confAdminAudience = "https://admin.example.test"
+
+// confLayer is one middleware of a router: Authenticate, or Require(req)
+// when guard is set; router-wide (around the mux, e.Use, r.Use) or on the
+// route. Layers are listed outermost first, router-wide ones before the
+// route's.
+type confLayer struct {
+	id     confVerifierID     // in confChainCases: the verifier, set into v when the case runs
+	v      *verifier.Verifier // the verifier
+	opts   nethttp.Options
+	guard  bool
+	req    scopes.Requirement
+	global bool
+	again  bool // the same middleware as the layer before, not a new one
+}
+
+func (l confLayer) String() string {
+	what := "Authenticate"
+	if l.guard {
+		what = "Require(" + l.req.String() + ")"
+	}
+	switch {
+	case l.again:
+		what += " of the same middleware"
+	case l.id != confNone:
+		what += " with verifier " + l.id.String()
+	}
+	if l.opts.Optional && !l.again {
+		what += " (optional)"
+	}
+	if l.global {
+		return what + " router-wide"
+	}
+	return what + " on the route"
+}
+
+// confMiddlewares returns the middleware of each layer, made with newM
+// (a new one unless the layer is again the one before).
+func confMiddlewares[M any](t *testing.T, layers []confLayer, newM func(*verifier.Verifier, nethttp.Options) (*M, error)) []*M {
+	t.Helper()
+	ms := make([]*M, len(layers))
+	for i, l := range layers {
+		if l.again && i > 0 {
+			ms[i] = ms[i-1]
+			continue
+		}
+		m, err := newM(l.v, l.opts)
+		require.NoError(t, err, "New for %s, options %+v", l, l.opts)
+		ms[i] = m
+	}
+	return ms
+}
 
 // confRoutes are the paths every router serves, with GET and OPTIONS,
 // behind the case's guard.
@@ -190,11 +281,17 @@ func confDenied(status int, challenge, body string) confWant {
 }
 
 // confNoCredentials is the answer to a request without a token, realm "api".
-var confNoCredentials = confDenied(http.StatusUnauthorized, `Bearer realm="api"`, "{}\n")
+var confNoCredentials = confNoCredentialsIn("api")
 
-func confInvalidToken(desc string) confWant {
+func confNoCredentialsIn(realm string) confWant {
+	return confDenied(http.StatusUnauthorized, `Bearer realm="`+realm+`"`, "{}\n")
+}
+
+func confInvalidToken(desc string) confWant { return confInvalidTokenIn("api", desc) }
+
+func confInvalidTokenIn(realm, desc string) confWant {
 	return confDenied(http.StatusUnauthorized,
-		`Bearer realm="api", error="invalid_token", error_description="`+desc+`"`,
+		`Bearer realm="`+realm+`", error="invalid_token", error_description="`+desc+`"`,
 		`{"error":"invalid_token","error_description":"`+desc+`"}`+"\n")
 }
 
@@ -204,9 +301,11 @@ func confInvalidRequest(desc string) confWant {
 		`{"error":"invalid_request","error_description":"`+desc+`"}`+"\n")
 }
 
-func confInsufficientScope(scope string) confWant {
+func confInsufficientScope(scope string) confWant { return confInsufficientScopeIn("api", scope) }
+
+func confInsufficientScopeIn(realm, scope string) confWant {
 	return confDenied(http.StatusForbidden,
-		`Bearer realm="api", error="insufficient_scope", scope="`+scope+`"`,
+		`Bearer realm="`+realm+`", error="insufficient_scope", scope="`+scope+`"`,
 		`{"error":"insufficient_scope","scope":"`+scope+`"}`+"\n")
 }
 
@@ -277,6 +376,16 @@ type confCase struct {
 	down  bool // the issuer's keys cannot be fetched
 	req   confRequest
 	want  confWant
+
+	// chain, if set, replaces opts, guard and down: the middleware of the
+	// router, each with its own verifier and options.
+	chain []confLayer
+	// by is the verifier of the claims the handler must see, in a chain
+	// case; in the others, confA whenever the handler sees claims.
+	by confVerifierID
+	// verifies, in a chain case, is how often each verifier's Verify runs
+	// for the request (counted with Config.OnVerify); absent means never.
+	verifies map[confVerifierID]int
 }
 
 // confCases is the conformance table.
@@ -468,11 +577,133 @@ func confCases(tk confTokens) []confCase {
 	}
 }
 
+// confChainTokens are the further tokens of the chain cases.
+type confChainTokens struct {
+	bAdmin, bPlain string // issuer B: scope admin, and no scope
+	adminBoth      string // issuer A, scope admin, for its API and confAdminAudience
+}
+
+func confMintChain(t *testing.T, iss, issB *verifiertest.Issuer) confChainTokens {
+	t.Helper()
+	return confChainTokens{
+		bAdmin:    issB.MustMint(t, verifiertest.Token{Subject: "b-admin", Scope: "admin"}),
+		bPlain:    issB.MustMint(t, verifiertest.Token{Subject: "b-plain"}),
+		adminBoth: iss.MustMint(t, verifiertest.Token{Subject: "admin-aud", Scope: "admin", Audience: []string{iss.Audience(), confAdminAudience}}),
+	}
+}
+
+// confChainCases are the cases with two verifiers in one chain. Claims in
+// a request context belong to the verifier that produced them: a later
+// middleware reuses them only if it has the same verifier, and otherwise
+// verifies the token itself and answers with its own refusal (the inner
+// middleware's realm is "inner", the outer's "api").
+func confChainCases(tk confTokens, ck confChainTokens) []confCase {
+	bearer := func(tok string) confRequest { return confRequest{auth: []string{"Bearer " + tok}} }
+	api := nethttp.Options{Realm: "api"}
+	optional := nethttp.Options{Realm: "api", Optional: true}
+	inner := nethttp.Options{Realm: "inner"}
+	admin := scopes.AllOf("admin")
+	// outer is router-wide Authenticate; authenticate and guard are on the
+	// route.
+	outer := func(id confVerifierID, opts nethttp.Options) confLayer {
+		return confLayer{id: id, opts: opts, global: true}
+	}
+	authenticate := func(id confVerifierID, opts nethttp.Options) confLayer { return confLayer{id: id, opts: opts} }
+	guard := func(id confVerifierID, opts nethttp.Options, req scopes.Requirement) confLayer {
+		return confLayer{id: id, opts: opts, guard: true, req: req}
+	}
+	type calls = map[confVerifierID]int
+
+	return []confCase{
+		// The same verifier twice: claims reused, the token verified once.
+		{name: "chain, same verifier twice: Authenticate then another middleware's Require",
+			chain: []confLayer{outer(confA, api), guard(confA, inner, confAllOf)},
+			req:   bearer(tk.readWrite), want: confRan("read-write"), by: confA, verifies: calls{confA: 1}},
+		{name: "chain, same middleware twice: Authenticate then Require",
+			chain: []confLayer{outer(confA, api), {id: confA, guard: true, req: confAllOf, again: true}},
+			req:   bearer(tk.readWrite), want: confRan("read-write"), by: confA, verifies: calls{confA: 1}},
+		{name: "chain, same verifier twice: two Authenticates",
+			chain: []confLayer{outer(confA, api), authenticate(confA, inner)},
+			req:   bearer(tk.plain), want: confRan("plain"), by: confA, verifies: calls{confA: 1}},
+		{name: "chain, same verifier twice: the inner Require refuses the scope",
+			chain: []confLayer{outer(confA, api), guard(confA, inner, confAllOf)},
+			req:   bearer(tk.read), want: confInsufficientScopeIn("inner", "read write"), verifies: calls{confA: 1}},
+
+		// Disjoint issuers: the outer verifier trusts issuer A (or A and
+		// B), the inner one only issuer B.
+		{name: "chain, disjoint issuers: A's admin token at B's Require",
+			chain: []confLayer{outer(confA, api), guard(confB, inner, admin)},
+			req:   bearer(tk.admin), want: confInvalidTokenIn("inner", "issuer not accepted"), verifies: calls{confA: 1, confB: 1}},
+		{name: "chain, disjoint issuers: A's admin token at B's second Authenticate",
+			chain: []confLayer{outer(confA, api), authenticate(confB, inner)},
+			req:   bearer(tk.admin), want: confInvalidTokenIn("inner", "issuer not accepted"), verifies: calls{confA: 1, confB: 1}},
+		{name: "chain, disjoint issuers: B's admin token refused by the outer A",
+			chain: []confLayer{outer(confA, api), guard(confB, inner, admin)},
+			req:   bearer(ck.bAdmin), want: confInvalidToken("issuer not accepted"), verifies: calls{confA: 1}},
+		{name: "chain, disjoint issuers: no token",
+			chain: []confLayer{outer(confA, api), guard(confB, inner, admin)},
+			want:  confNoCredentials, verifies: calls{}},
+		{name: "chain, disjoint issuers: B's Require skips the health path, A's claims are not passed on",
+			chain: []confLayer{outer(confA, api), guard(confB, nethttp.Options{Realm: "inner", Skip: confSkip}, admin)},
+			req:   confRequest{path: "/healthz", auth: []string{"Bearer " + tk.admin}}, want: confRan(""), verifies: calls{confA: 1}},
+		{name: "chain, disjoint issuers: A reads a cookie, B's optional Authenticate the header only, A's claims are not passed on",
+			chain: []confLayer{outer(confA, nethttp.Options{Realm: "api", Cookie: "access_token"}), authenticate(confB, nethttp.Options{Realm: "inner", Optional: true})},
+			req:   confRequest{cookies: []string{"access_token=" + tk.admin}}, want: confRan(""), verifies: calls{confA: 1}},
+		{name: "chain, outer trusts A and B: B's admin token passes B's Require",
+			chain: []confLayer{outer(confAB, api), guard(confB, inner, admin)},
+			req:   bearer(ck.bAdmin), want: confRan("b-admin"), by: confB, verifies: calls{confAB: 1, confB: 1}},
+		{name: "chain, outer trusts A and B: A's admin token refused by B's Require",
+			chain: []confLayer{outer(confAB, api), guard(confB, inner, admin)},
+			req:   bearer(tk.admin), want: confInvalidTokenIn("inner", "issuer not accepted"), verifies: calls{confAB: 1, confB: 1}},
+		{name: "chain, outer trusts A and B: B's token without admin",
+			chain: []confLayer{outer(confAB, api), guard(confB, inner, admin)},
+			req:   bearer(ck.bPlain), want: confInsufficientScopeIn("inner", "admin"), verifies: calls{confAB: 1, confB: 1}},
+		{name: "chain, outer trusts A and B: B's second Authenticate hands on B's claims",
+			chain: []confLayer{outer(confAB, api), authenticate(confB, inner)},
+			req:   bearer(ck.bPlain), want: confRan("b-plain"), by: confB, verifies: calls{confAB: 1, confB: 1}},
+
+		// The inner verifier accepts a stricter audience.
+		{name: "chain, stricter inner audience: token for the API only",
+			chain: []confLayer{outer(confA, api), guard(confAdminAud, inner, admin)},
+			req:   bearer(tk.admin), want: confInvalidTokenIn("inner", "audience not accepted"), verifies: calls{confA: 1, confAdminAud: 1}},
+		{name: "chain, stricter inner audience: token for both audiences",
+			chain: []confLayer{outer(confA, api), guard(confAdminAud, inner, admin)},
+			req:   bearer(ck.adminBoth), want: confRan("admin-aud"), by: confAdminAud, verifies: calls{confA: 1, confAdminAud: 1}},
+		{name: "chain, stricter audience at a second Authenticate: token for the API only",
+			chain: []confLayer{outer(confA, api), authenticate(confAdminAud, inner)},
+			req:   bearer(tk.admin), want: confInvalidTokenIn("inner", "audience not accepted"), verifies: calls{confA: 1, confAdminAud: 1}},
+		{name: "chain, stricter outer audience: token for the API only",
+			chain: []confLayer{outer(confAdminAud, api), guard(confA, inner, admin)},
+			req:   bearer(tk.admin), want: confInvalidToken("audience not accepted"), verifies: calls{confAdminAud: 1}},
+
+		// Optional outer Authenticate, Require inside.
+		{name: "chain, optional outer A, B's Require: no token",
+			chain: []confLayer{outer(confA, optional), guard(confB, inner, admin)},
+			want:  confNoCredentialsIn("inner"), verifies: calls{}},
+		{name: "chain, optional outer A, B's Require: A's admin token",
+			chain: []confLayer{outer(confA, optional), guard(confB, inner, admin)},
+			req:   bearer(tk.admin), want: confInvalidTokenIn("inner", "issuer not accepted"), verifies: calls{confA: 1, confB: 1}},
+		{name: "chain, optional outer A, B's Require: B's token refused by the outer A",
+			chain: []confLayer{outer(confA, optional), guard(confB, inner, admin)},
+			req:   bearer(ck.bAdmin), want: confInvalidToken("issuer not accepted"), verifies: calls{confA: 1}},
+		{name: "chain, optional outer A and B, B's Require: B's admin token",
+			chain: []confLayer{outer(confAB, optional), guard(confB, inner, admin)},
+			req:   bearer(ck.bAdmin), want: confRan("b-admin"), by: confB, verifies: calls{confAB: 1, confB: 1}},
+		{name: "chain, optional outer A, A's Require: verified once",
+			chain: []confLayer{outer(confA, optional), guard(confA, inner, confAnyOf)},
+			req:   bearer(tk.admin), want: confRan("admin"), by: confA, verifies: calls{confA: 1}},
+		{name: "chain, optional outer A, A's Require: no token",
+			chain: []confLayer{outer(confA, optional), guard(confA, inner, confAnyOf)},
+			want:  confNoCredentialsIn("inner"), verifies: calls{}},
+	}
+}
+
 // confSeen records what the final handler saw.
 type confSeen struct {
 	ran     bool
 	claims  bool
 	subject string
+	got     *verifier.Claims
 }
 
 // confFinal is the body of every adapter's final handler: it records the
@@ -484,6 +715,7 @@ func confFinal(seen *confSeen, w http.ResponseWriter, claims *verifier.Claims, o
 	seen.claims = ok
 	subject := ""
 	if ok {
+		seen.got = claims
 		subject = claims.Subject()
 		seen.subject = subject
 	}
@@ -493,49 +725,69 @@ func confFinal(seen *confSeen, w http.ResponseWriter, claims *verifier.Claims, o
 }
 
 // confAdapter builds a router for one adapter: confRoutes with GET and
-// OPTIONS, behind guard, ending in confFinal.
+// OPTIONS, behind the middleware of layers, ending in confFinal.
 type confAdapter struct {
-	name  string
-	build func(t *testing.T, v *verifier.Verifier, opts nethttp.Options, guard confGuard, seen *confSeen) http.Handler
+	name   string
+	router func(t *testing.T, layers []confLayer, seen *confSeen) http.Handler
+}
+
+// build returns the adapter's router behind guard, with verifier v and
+// opts.
+func (a confAdapter) build(t *testing.T, v *verifier.Verifier, opts nethttp.Options, guard confGuard, seen *confSeen) http.Handler {
+	return a.router(t, guard.layers(v, opts), seen)
 }
 
 var confAdapters = []confAdapter{
-	{name: "nethttp", build: confNetHTTP},
-	{name: "echomw", build: confEcho},
-	{name: "ginmw", build: confGin},
+	{name: "nethttp", router: confNetHTTP},
+	{name: "echomw", router: confEcho},
+	{name: "ginmw", router: confGin},
 }
 
-func confNetHTTP(t *testing.T, v *verifier.Verifier, opts nethttp.Options, guard confGuard, seen *confSeen) http.Handler {
-	m, err := nethttp.New(v, opts)
-	require.NoError(t, err, "nethttp.New(v, %+v)", opts)
+func confNetHTTP(t *testing.T, layers []confLayer, seen *confSeen) http.Handler {
+	ms := confMiddlewares(t, layers, nethttp.New)
+	mw := func(i int) func(http.Handler) http.Handler {
+		if layers[i].guard {
+			return ms[i].Require(layers[i].req)
+		}
+		return ms[i].Authenticate
+	}
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, ok := nethttp.ClaimsFrom(r)
 		confFinal(seen, w, claims, ok)
 	})
-	if req, ok := guard.requirement(); ok {
-		h = m.Require(req)(h)
+	for i := len(layers) - 1; i >= 0; i-- {
+		if !layers[i].global {
+			h = mw(i)(h)
+		}
 	}
 	mux := http.NewServeMux()
 	for _, p := range confRoutes {
 		mux.Handle("GET "+p, h)
 		mux.Handle("OPTIONS "+p, h)
 	}
-	if guard.authenticates() {
-		return m.Authenticate(mux)
+	var root http.Handler = mux
+	for i := len(layers) - 1; i >= 0; i-- {
+		if layers[i].global {
+			root = mw(i)(root)
+		}
 	}
-	return mux
+	return root
 }
 
-func confEcho(t *testing.T, v *verifier.Verifier, opts nethttp.Options, guard confGuard, seen *confSeen) http.Handler {
-	m, err := echomw.New(v, opts)
-	require.NoError(t, err, "echomw.New(v, %+v)", opts)
+func confEcho(t *testing.T, layers []confLayer, seen *confSeen) http.Handler {
+	ms := confMiddlewares(t, layers, echomw.New)
 	e := echo.New()
-	if guard.authenticates() {
-		e.Use(m.Authenticate)
-	}
 	var route []echo.MiddlewareFunc
-	if req, ok := guard.requirement(); ok {
-		route = append(route, m.Require(req))
+	for i, l := range layers {
+		mw := echo.MiddlewareFunc(ms[i].Authenticate)
+		if l.guard {
+			mw = ms[i].Require(l.req)
+		}
+		if l.global {
+			e.Use(mw)
+		} else {
+			route = append(route, mw)
+		}
 	}
 	h := func(c echo.Context) error {
 		claims, ok := echomw.ClaimsFrom(c)
@@ -549,17 +801,21 @@ func confEcho(t *testing.T, v *verifier.Verifier, opts nethttp.Options, guard co
 	return e
 }
 
-func confGin(t *testing.T, v *verifier.Verifier, opts nethttp.Options, guard confGuard, seen *confSeen) http.Handler {
-	m, err := ginmw.New(v, opts)
-	require.NoError(t, err, "ginmw.New(v, %+v)", opts)
+func confGin(t *testing.T, layers []confLayer, seen *confSeen) http.Handler {
+	ms := confMiddlewares(t, layers, ginmw.New)
 	gin.SetMode(gin.TestMode)
 	r := gin.New()
-	if guard.authenticates() {
-		r.Use(m.Authenticate)
-	}
 	var route []gin.HandlerFunc
-	if req, ok := guard.requirement(); ok {
-		route = append(route, m.Require(req))
+	for i, l := range layers {
+		mw := gin.HandlerFunc(ms[i].Authenticate)
+		if l.guard {
+			mw = ms[i].Require(l.req)
+		}
+		if l.global {
+			r.Use(mw)
+		} else {
+			route = append(route, mw)
+		}
 	}
 	route = append(route, func(c *gin.Context) {
 		claims, ok := ginmw.ClaimsFrom(c)
@@ -580,6 +836,11 @@ type confResult struct {
 	Ran       bool
 	HasClaims bool
 	Subject   string
+
+	// Filled in by TestConformance: the verifier of the claims the
+	// handler saw, and the Verify calls of each counted verifier.
+	By       confVerifierID
+	Verifies map[confVerifierID]int
 }
 
 func confServe(h http.Handler, r *http.Request, seen *confSeen) confResult {
@@ -640,34 +901,100 @@ func confMint(t *testing.T, iss *verifiertest.Issuer) confTokens {
 	}
 }
 
+// confVerifiers returns the verifiers of the chain cases, by name, with
+// counters of their Verify calls: A trusts iss (issuer A), B trusts only
+// issB.
+func confVerifiers(t *testing.T, iss, issB *verifiertest.Issuer) (map[confVerifierID]*verifier.Verifier, map[confVerifierID]*atomic.Int64) {
+	t.Helper()
+	cfgA, cfgB := iss.VerifierConfig(), issB.VerifierConfig()
+	both, err := jwks.NewByIssuer(map[string]jwks.Source{iss.URL: cfgA.Keys, issB.URL: cfgB.Keys})
+	require.NoError(t, err, "jwks.NewByIssuer(issuers A and B)")
+	cfgAB := cfgA
+	cfgAB.Issuers, cfgAB.Keys = []string{iss.URL, issB.URL}, both
+	require.Equal(t, cfgA.Audiences, cfgB.Audiences, "audiences of issuers A and B: verifier A+B accepts A's only")
+	cfgAdmin := cfgA
+	cfgAdmin.Audiences = []string{confAdminAudience}
+
+	verifiers := map[confVerifierID]*verifier.Verifier{}
+	counts := map[confVerifierID]*atomic.Int64{}
+	for id, cfg := range map[confVerifierID]verifier.Config{confA: cfgA, confB: cfgB, confAB: cfgAB, confAdminAud: cfgAdmin} {
+		n := new(atomic.Int64)
+		cfg.OnVerify = func(error) { n.Add(1) }
+		v, err := verifier.New(cfg)
+		require.NoError(t, err, "verifier.New for verifier %s", id)
+		verifiers[id], counts[id] = v, n
+	}
+	return verifiers, counts
+}
+
 func TestConformance(t *testing.T) {
 	iss := verifiertest.Start(t, verifiertest.IssuerConfig{Algorithm: "ES256", Now: confClock})
-	good, err := verifier.New(iss.VerifierConfig())
-	require.NoError(t, err, "verifier.New(iss.VerifierConfig())")
+	issB := verifiertest.Start(t, verifiertest.IssuerConfig{Algorithm: "ES256", Now: confClock})
+	verifiers, counts := confVerifiers(t, iss, issB)
 	down, downIssuer := unavailableVerifier(t, iss, confClock)
 
-	cases := confCases(confMint(t, iss))
+	tk := confMint(t, iss)
+	cases := append(confCases(tk), confChainCases(tk, confMintChain(t, iss, issB))...)
 	names := map[string]bool{}
 	for _, tc := range cases {
 		require.False(t, names[tc.name], "conformance case %q is defined twice", tc.name)
 		names[tc.name] = true
+		if tc.chain != nil {
+			require.NotNil(t, tc.verifies, "chain case %q: verifies not set", tc.name)
+			require.Equal(t, tc.want.subject != "", tc.by != confNone, "chain case %q: by (%s) set exactly when the handler sees claims (subject %q)", tc.name, tc.by, tc.want.subject)
+		}
 	}
 
 	ranDown := false // a keys-unavailable case ran (not filtered out by -run)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			v := good
-			if tc.down {
-				v = down
-				ranDown = true
+			layers := tc.chain
+			wantBy := tc.by
+			if layers == nil {
+				v := verifiers[confA]
+				if tc.down {
+					v = down
+					ranDown = true
+				}
+				layers = tc.guard.layers(v, tc.opts)
+				if tc.want.subject != "" {
+					wantBy = confA
+				}
+			} else {
+				layers = append([]confLayer(nil), layers...)
+				for i := range layers {
+					layers[i].v = verifiers[layers[i].id]
+				}
 			}
 			call := fmt.Sprintf("%s behind %s", tc.req, tc.guard)
+			if tc.chain != nil {
+				var chain []string
+				for _, l := range layers {
+					chain = append(chain, l.String())
+				}
+				call = fmt.Sprintf("%s behind %s", tc.req, strings.Join(chain, ", then "))
+			}
 			want := tc.want
 			results := make([]confResult, len(confAdapters))
 			for i, a := range confAdapters {
 				var seen confSeen
-				h := a.build(t, v, tc.opts, tc.guard, &seen)
+				h := a.router(t, layers, &seen)
+				before := map[confVerifierID]int64{}
+				for id, n := range counts {
+					before[id] = n.Load()
+				}
 				got := confServe(h, tc.req.build(), &seen)
+				got.Verifies = map[confVerifierID]int{}
+				for id, n := range counts {
+					if d := int(n.Load() - before[id]); d != 0 {
+						got.Verifies[id] = d
+					}
+				}
+				for id, v := range verifiers {
+					if seen.got.VerifiedBy(v) {
+						got.By = id
+					}
+				}
 				results[i] = got
 
 				assert.Equal(t, want.status, got.Status, "%s: %s: status", a.name, call)
@@ -682,6 +1009,16 @@ func TestConformance(t *testing.T) {
 				assert.Equal(t, want.ran, got.Ran, "%s: %s: whether the final handler ran", a.name, call)
 				assert.Equal(t, want.subject != "", got.HasClaims, "%s: %s: whether ClaimsFrom found claims in the handler", a.name, call)
 				assert.Equal(t, want.subject, got.Subject, "%s: %s: subject of the claims the handler saw", a.name, call)
+				assert.Equal(t, wantBy, got.By, "%s: %s: the verifier that produced the claims the handler saw", a.name, call)
+				if tc.chain != nil {
+					wantVerifies := map[confVerifierID]int{}
+					for id, n := range tc.verifies {
+						if n != 0 {
+							wantVerifies[id] = n
+						}
+					}
+					assert.Equal(t, wantVerifies, got.Verifies, "%s: %s: Verify calls of each verifier (OnVerify count)", a.name, call)
+				}
 				for _, tok := range tc.req.auth {
 					if _, secret, ok := strings.Cut(tok, " "); ok && len(secret) > 20 {
 						assert.NotContains(t, got.Body, secret, "%s: %s: body echoes the token", a.name, call)

@@ -3,6 +3,11 @@
 // outcome into an RFC 6750 response. The adapters (nethttp, echomw, ginmw)
 // only translate between their framework and this package, so all of them
 // answer every request the same way.
+//
+// Claims in a request context belong to the verifier that produced them:
+// an [Auth] reuses claims it finds there only if its own verifier produced
+// them ([verifier.Claims.VerifiedBy]), and never passes on another
+// verifier's.
 package httpauth
 
 import (
@@ -232,43 +237,65 @@ func (a *Auth) acceptsScheme(s string) bool {
 // Authenticate runs the authentication middleware's checks on r. It returns
 // the request to pass on, which carries the verified claims in its context,
 // and nil; or the request as far as it got and the error to answer with. A
-// request the skipper matches passes unchanged; so does one without a token
-// when authentication is optional.
+// request the skipper matches passes on without verification; so does one
+// without a token when authentication is optional.
+//
+// Claims already in the context are reused only if this Auth's verifier
+// produced them (see [verifier.Claims.VerifiedBy]); claims of another
+// verifier are never trusted: the token is verified again, and its claims
+// replace them. Whatever the outcome, the request returned carries in its
+// context only claims this Auth's verifier produced, or none.
 func (a *Auth) Authenticate(r *http.Request) (*http.Request, error) {
 	return a.check(r, scopes.Requirement{}, a.optional)
 }
 
-// Authorize runs a scope guard's checks on r: it reuses claims an earlier
-// Authenticate stored in the context, or authenticates the request itself
-// (a token is then required even when authentication is optional), and
-// checks the claims against req. It returns what Authenticate returns; when
-// only the scope check fails, the request returned carries the claims. A
-// request the skipper matches passes unchanged.
+// Authorize runs a scope guard's checks on r: it reuses the claims an
+// earlier Authenticate or Authorize with the same verifier stored in the
+// context, or otherwise authenticates the request itself (a token is then
+// required even when authentication is optional), and checks the claims
+// against req. It returns what Authenticate returns; when only the scope
+// check fails, the request returned carries the claims. A request the
+// skipper matches passes on without verification.
 func (a *Auth) Authorize(r *http.Request, req scopes.Requirement) (*http.Request, error) {
 	return a.check(r, req, false)
 }
 
 func (a *Auth) check(r *http.Request, req scopes.Requirement, optional bool) (*http.Request, error) {
+	claims, found := verifier.FromContext(r.Context())
+	// Claims that another verifier produced (one that may trust other
+	// issuers, audiences or keys) vouch for nothing here: the token is
+	// verified again, and whatever the outcome, the request passed on (to
+	// the next handler or to the error handler) no longer carries them.
+	foreign := found && !claims.VerifiedBy(a.v)
 	if a.skip != nil && a.skip(r) {
-		return r, nil
+		return withoutClaims(r, foreign), nil
 	}
-	claims, ok := verifier.FromContext(r.Context())
-	if !ok {
-		token, err := a.Token(r)
-		if err != nil {
-			if optional && err == ErrNoCredentials {
-				return r, nil
-			}
-			return r, err
-		}
-		if claims, err = a.v.Verify(r.Context(), token); err != nil {
-			return r, err
-		}
-		r = r.WithContext(verifier.NewContext(r.Context(), claims))
+	if found && !foreign {
+		return r, req.Check(claims.Scopes())
 	}
+	token, err := a.Token(r)
+	if err != nil {
+		if optional && err == ErrNoCredentials {
+			return withoutClaims(r, foreign), nil
+		}
+		return withoutClaims(r, foreign), err
+	}
+	if claims, err = a.v.Verify(r.Context(), token); err != nil {
+		return withoutClaims(r, foreign), err
+	}
+	r = r.WithContext(verifier.NewContext(r.Context(), claims))
 	// On a scope failure, r carries the claims, so that an error handler
 	// can log who was refused.
 	return r, req.Check(claims.Scopes())
+}
+
+// withoutClaims returns r, or if hide is set a copy of r whose context
+// holds no claims (verifier.FromContext finds none).
+func withoutClaims(r *http.Request, hide bool) *http.Request {
+	if !hide {
+		return r
+	}
+	return r.WithContext(verifier.NewContext(r.Context(), nil))
 }
 
 // IsPreflight reports whether r is a CORS preflight request: OPTIONS with an
