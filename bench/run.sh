@@ -16,6 +16,10 @@
 #
 # Example, the RS256 and HS256 rows only, three runs:
 #   COUNT=3 bench/run.sh 'Middleware/(RS256|HS256)/'
+# The default configuration (token cache on) given a token never seen before
+# on every request, as ns/op beside the floor and the peers, and paired with
+# the floor:
+#   INTERLEAVE=1 COUNT=6 bench/run.sh 'Middleware/[^/]+/(floor|ours|ours-default|keyfunc|echo-jwt)$|AboveFloorDefault'
 set -euo pipefail
 # Go 1.27 is required (go.mod); machines that start on an older Go with
 # GOTOOLCHAIN=local fetch it from the module proxy with this.
