@@ -4,6 +4,8 @@
 #   bench/run.sh [BENCH_REGEXP]     run (default: all), save raw output, summarise
 #   bench/run.sh table FILE...      print the BENCHMARKS.md tables of saved output
 #   bench/run.sh stat FILE...       print benchstat summaries of saved output
+#   bench/compare.sh OLD_REV [RE]   an old revision against the working tree,
+#                                   interleaved, then benchstat (see its header)
 #
 # Environment: COUNT (default 10) runs of each benchmark, BENCHTIME (go test
 # -benchtime, default 1s), CPU (go test -cpu, default the machine's cores),
