@@ -12,7 +12,9 @@ import (
 // contender's net/http middleware (echo and gin routers are http.Handlers
 // too), for each algorithm: BenchmarkMiddleware/<alg>/<contender>. The
 // floor is the bare signature check, without HTTP. A contender that does
-// not support an algorithm is skipped with the reason.
+// not support an algorithm is skipped with the reason. The ours-default
+// row is served a token never seen before on every request instead of the
+// fixture token (see benchServeUnseen).
 func BenchmarkMiddleware(b *testing.B) {
 	fs := MustLoad()
 	for _, alg := range Algorithms {
@@ -22,6 +24,10 @@ func BenchmarkMiddleware(b *testing.B) {
 			for _, c := range contenders {
 				if c.unsupported(alg) {
 					continue // the table shows it as n/a
+				}
+				if c.unseen {
+					b.Run(c.name, func(b *testing.B) { benchServeUnseen(b, c, f) })
+					continue
 				}
 				b.Run(c.name, func(b *testing.B) { benchServe(b, c, f) })
 			}
@@ -157,41 +163,67 @@ func BenchmarkAboveFloor(b *testing.B) {
 				reqs[i] = Request(tokens[i])
 			}
 			w := NewWriter()
-			var floorNs, oursNs, diffs []float64
+			var p pairs
 			ok, i := true, 0
 			for b.Loop() {
 				token, req := tokens[i%len(tokens)], reqs[i%len(reqs)]
-				w.Reset()
-				var tf, to time.Duration
-				if i%2 == 0 {
-					t0 := time.Now()
-					ok = floor(token) && ok
-					t1 := time.Now()
-					h.ServeHTTP(w, req)
-					tf, to = t1.Sub(t0), time.Since(t1)
-				} else {
-					t0 := time.Now()
-					h.ServeHTTP(w, req)
-					t1 := time.Now()
-					ok = floor(token) && ok
-					to, tf = t1.Sub(t0), time.Since(t1)
-				}
+				tf, to, floorOK := timePair(floor, h, w, req, token, i%2 == 0)
 				if w.Status != http.StatusOK {
 					b.Fatalf("%s: answer %d, want 200", alg, w.Status)
 				}
-				floorNs, oursNs = append(floorNs, float64(tf)), append(oursNs, float64(to))
-				diffs = append(diffs, float64(to-tf))
+				ok = floorOK && ok
+				p.add(tf, to)
 				i++
 			}
 			if !ok {
 				b.Fatalf("floor %s rejected a fixture token", alg)
 			}
-			b.ReportMetric(mean(diffs), "mean-ns-above-floor")
-			b.ReportMetric(median(diffs), "ns-above-floor")
-			b.ReportMetric(median(floorNs), "floor-ns")
-			b.ReportMetric(median(oursNs), "ours-ns")
+			p.report(b)
 		})
 	}
+}
+
+// timePair times floor(token) and h serving req (which carries token) back
+// to back, the floor first if floorFirst, and returns both durations and
+// what the floor answered. It resets w before serving.
+func timePair(floor func(string) bool, h http.Handler, w *Writer, req *http.Request, token string, floorFirst bool) (tf, to time.Duration, floorOK bool) {
+	w.Reset()
+	if floorFirst {
+		t0 := time.Now()
+		floorOK = floor(token)
+		t1 := time.Now()
+		h.ServeHTTP(w, req)
+		tf, to = t1.Sub(t0), time.Since(t1)
+	} else {
+		t0 := time.Now()
+		h.ServeHTTP(w, req)
+		t1 := time.Now()
+		floorOK = floor(token)
+		to, tf = t1.Sub(t0), time.Since(t1)
+	}
+	return tf, to, floorOK
+}
+
+// pairs collects the paired timings of the AboveFloor benchmarks.
+type pairs struct{ floorNs, oursNs, diffs []float64 }
+
+// newPairs returns pairs with room for n timings.
+func newPairs(n int) *pairs {
+	return &pairs{make([]float64, 0, n), make([]float64, 0, n), make([]float64, 0, n)}
+}
+
+func (p *pairs) add(tf, to time.Duration) {
+	p.floorNs, p.oursNs = append(p.floorNs, float64(tf)), append(p.oursNs, float64(to))
+	p.diffs = append(p.diffs, float64(to-tf))
+}
+
+// report reports the mean and median of the differences and the medians of
+// each side as mean-ns-above-floor, ns-above-floor, floor-ns and ours-ns.
+func (p *pairs) report(b *testing.B) {
+	b.ReportMetric(mean(p.diffs), "mean-ns-above-floor")
+	b.ReportMetric(median(p.diffs), "ns-above-floor")
+	b.ReportMetric(median(p.floorNs), "floor-ns")
+	b.ReportMetric(median(p.oursNs), "ours-ns")
 }
 
 func mean(xs []float64) float64 {

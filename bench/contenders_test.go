@@ -8,12 +8,16 @@ package bench
 // documentation suggests. Keys come from the fixture's JWKS endpoint,
 // fetched once before timing; HS256 secrets are configured statically.
 // Ours runs Authenticate (no scope requirement, as no peer checks scopes);
-// the "-cached" rows keep the default token cache, the others DisableCache.
+// the "-cached" rows keep the default token cache and are served the same
+// token every time (a token seen before), the others DisableCache, except
+// ours-default: the default configuration (cache on, default size) served a
+// token never seen before on every request (unseen_test.go).
 // Echo and Gin rows serve the request through the framework's router.
 //
 // | name     | library                                   | key source                       |
 // |----------|-------------------------------------------|----------------------------------|
 // | ours     | jwtgate nethttp, DisableCache             | jwks.Remote (HS256: jwks.Static) |
+// | ours-default | jwtgate nethttp, default config, unseen tokens | jwks.Remote (HS256: jwks.Static) |
 // | keyfunc  | MicahParks/keyfunc v3 + golang-jwt v5     | keyfunc HTTP storage (HS256: JWK set JSON) |
 // | echo-jwt | labstack/echo-jwt v4 on echo v4           | SigningKeys by kid               |
 // | go-oidc  | coreos/go-oidc v3 IDTokenVerifier         | oidc.RemoteKeySet (no HS256)     |
@@ -61,6 +65,10 @@ type contender struct {
 	build func(f *Fixture) (http.Handler, error)
 	// na, if set, says why the contender cannot take part for alg.
 	na func(alg string) string
+	// unseen contenders are benchmarked with a token never seen before on
+	// every request, through a handler built anew for every run
+	// (benchServeUnseen), not with the fixture request.
+	unseen bool
 }
 
 // unsupported reports whether c cannot take part for alg.
@@ -82,6 +90,7 @@ var contenders = []contender{
 	{name: "gin-mw", kind: baseline, build: buildGinMW},
 	{name: "ours", kind: ours, build: oursNetHTTP(true)},
 	{name: "ours-cached", kind: ours, build: oursNetHTTP(false)},
+	{name: "ours-default", kind: ours, build: oursNetHTTP(false), unseen: true},
 	{name: "ours-echo", kind: ours, build: oursEcho(true)},
 	{name: "ours-echo-cached", kind: ours, build: oursEcho(false)},
 	{name: "ours-gin", kind: ours, build: oursGin(true)},

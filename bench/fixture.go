@@ -6,7 +6,8 @@
 // jwtgate's go.mod. The fixture here (keys, JWKS documents on a loopback
 // server, tokens, the request and a response writer that allocates nothing)
 // is shared by the benchmarks and by the load-test server in cmd/loadserver.
-// See run.sh and load.sh in this directory, and BENCHMARKS.md beside it.
+// See run.sh, compare.sh and load.sh in this directory, and BENCHMARKS.md
+// beside it.
 package bench
 
 import (

@@ -4,6 +4,8 @@
 #   bench/run.sh [BENCH_REGEXP]     run (default: all), save raw output, summarise
 #   bench/run.sh table FILE...      print the BENCHMARKS.md tables of saved output
 #   bench/run.sh stat FILE...       print benchstat summaries of saved output
+#   bench/compare.sh OLD_REV [RE]   an old revision against the working tree,
+#                                   interleaved, then benchstat (see its header)
 #
 # Environment: COUNT (default 10) runs of each benchmark, BENCHTIME (go test
 # -benchtime, default 1s), CPU (go test -cpu, default the machine's cores),
@@ -16,6 +18,10 @@
 #
 # Example, the RS256 and HS256 rows only, three runs:
 #   COUNT=3 bench/run.sh 'Middleware/(RS256|HS256)/'
+# The default configuration (token cache on) given a token never seen before
+# on every request, as ns/op beside the floor and the peers, and paired with
+# the floor:
+#   INTERLEAVE=1 COUNT=6 bench/run.sh 'Middleware/[^/]+/(floor|ours|ours-default|keyfunc|echo-jwt)$|AboveFloorDefault'
 set -euo pipefail
 # Go 1.27 is required (go.mod); machines that start on an older Go with
 # GOTOOLCHAIN=local fetch it from the module proxy with this.

@@ -9,7 +9,9 @@
 // Groups are BenchmarkX/<alg> for benchmarks with an algorithm level
 // (Middleware, MiddlewareParallel), BenchmarkX otherwise (ScaleKeys,
 // ScaleIssuers). A contender present in some groups of a benchmark but not
-// in another is listed there as n/a.
+// in another is listed there as n/a. Groups whose rows report
+// ns-above-floor (AboveFloor, AboveFloorDefault: one row per algorithm)
+// get a table of those paired measurements instead, in µs.
 package main
 
 import (
@@ -31,7 +33,12 @@ var (
 	floorFlag = flag.String("floor", "floor", "name of the floor row")
 )
 
-type sample struct{ ns, bytes, allocs []float64 }
+type sample struct {
+	ns, bytes, allocs []float64
+	// metrics holds the values of other units, such as the AboveFloor
+	// benchmarks' ns-above-floor, by unit.
+	metrics map[string][]float64
+}
 
 type group struct {
 	bench string // BenchmarkMiddleware
@@ -131,6 +138,11 @@ func parse(r io.Reader) ([]*group, []string, error) {
 				s.bytes = append(s.bytes, v)
 			case "allocs/op":
 				s.allocs = append(s.allocs, v)
+			default:
+				if s.metrics == nil {
+					s.metrics = map[string][]float64{}
+				}
+				s.metrics[fields[i+1]] = append(s.metrics[fields[i+1]], v)
 			}
 		}
 	}
@@ -163,8 +175,73 @@ func write(w io.Writer, groups []*group, header, peers []string, floor string) {
 		fmt.Fprintf(w, "<!-- %s -->\n\n", strings.Join(header, "; "))
 	}
 	for _, g := range groups {
+		if isAboveFloor(g) {
+			writeAboveFloor(w, g)
+			continue
+		}
 		writeGroup(w, g, expected[g.bench], peers, floor)
 	}
+}
+
+// The metrics of the AboveFloor benchmarks, which pair the floor and our
+// adapter on the same token in every iteration.
+const (
+	aboveFloorMedian = "ns-above-floor"
+	aboveFloorMean   = "mean-ns-above-floor"
+	pairFloor        = "floor-ns"
+	pairOurs         = "ours-ns"
+)
+
+// isAboveFloor reports whether g's rows report paired differences from the
+// floor, whose ns/op (the pair and the clock reads) means nothing alone.
+func isAboveFloor(g *group) bool {
+	for _, r := range g.rows {
+		if _, ok := g.data[r].metrics[aboveFloorMedian]; !ok {
+			return false
+		}
+	}
+	return len(g.rows) > 0
+}
+
+// writeAboveFloor prints an AboveFloor group, one row per algorithm: the
+// medians over the runs of each run's medians of the floor and of our
+// adapter, and of the median and mean of the paired differences, in µs,
+// the differences with their range over the runs.
+func writeAboveFloor(w io.Writer, g *group) {
+	fmt.Fprintf(w, "### %s\n\n", strings.TrimPrefix(g.name, "Benchmark"))
+	fmt.Fprintln(w, "| algorithm | floor (median) | our adapter (median) | above the floor, median of pairs | above the floor, mean of pairs |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	runs := 0
+	for _, r := range g.rows {
+		m := g.data[r].metrics
+		runs = max(runs, len(m[aboveFloorMedian]))
+		fmt.Fprintf(w, "| %s | %s | %s | **%s** %s | %s %s |\n", r,
+			fmtUS(median(m[pairFloor])), fmtUS(median(m[pairOurs])),
+			fmtUS(median(m[aboveFloorMedian])), fmtRange(m[aboveFloorMedian]),
+			fmtUS(median(m[aboveFloorMean])), fmtRange(m[aboveFloorMean]))
+	}
+	fmt.Fprintf(w, "\nMedians of %d runs, each run's own medians (and mean) of its pairs; in brackets the range over the runs.\n\n", runs)
+}
+
+// fmtUS formats a duration in ns as µs with two decimals.
+func fmtUS(ns float64) string {
+	if math.IsNaN(ns) {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f µs", ns/1000)
+}
+
+// fmtRange formats the smallest and largest of ns as "(a-b)" in µs, or
+// "(a to b)" if a is negative; nothing for fewer than two values.
+func fmtRange(ns []float64) string {
+	if len(ns) < 2 {
+		return ""
+	}
+	lo, hi := slices.Min(ns)/1000, slices.Max(ns)/1000
+	if lo < 0 {
+		return fmt.Sprintf("(%.2f to %.2f)", lo, hi)
+	}
+	return fmt.Sprintf("(%.2f-%.2f)", lo, hi)
 }
 
 func writeGroup(w io.Writer, g *group, expected, peers []string, floorName string) {
@@ -237,6 +314,7 @@ func writeGroup(w io.Writer, g *group, expected, peers []string, floorName strin
 	for _, pair := range [][2]string{
 		{"ours-echo", "ours"}, {"ours-gin", "ours"},
 		{"ours-echo-cached", "ours-cached"}, {"ours-gin-cached", "ours-cached"},
+		{"ours-default", "ours"},
 	} {
 		a, okA := g.data[pair[0]]
 		b, okB := g.data[pair[1]]
