@@ -126,13 +126,17 @@ func (c *Claims) Decode(v any) error {
 
 type claimsKey struct{}
 
-// NewContext returns a copy of ctx that carries claims.
+// NewContext returns a copy of ctx that carries claims. A nil claims hides
+// any claims ctx carried: FromContext then reports none. Whoever reads
+// claims from a context should check who produced them with
+// [Claims.VerifiedBy] before trusting them for a decision of its own.
 func NewContext(ctx context.Context, claims *Claims) context.Context {
 	return context.WithValue(ctx, claimsKey{}, claims)
 }
 
-// FromContext returns the claims stored in ctx by [NewContext], and whether
-// there were any.
+// FromContext returns the claims stored in ctx by the innermost
+// [NewContext], and whether there were any (a nil stored last counts as
+// none).
 func FromContext(ctx context.Context) (*Claims, bool) {
 	c, ok := ctx.Value(claimsKey{}).(*Claims)
 	return c, ok && c != nil
