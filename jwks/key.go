@@ -253,14 +253,29 @@ func (k *Key) Type() string {
 // IsSymmetric reports whether the key is an HMAC secret.
 func (k *Key) IsSymmetric() bool { return k.kind == kindHMAC }
 
-// Public returns the public key: an *rsa.PublicKey, *ecdsa.PublicKey or
-// ed25519.PublicKey. It returns nil for an HMAC secret, whose bytes never
-// leave the package.
+// Public returns a copy of the public key: an *rsa.PublicKey,
+// *ecdsa.PublicKey or ed25519.PublicKey, new on every call, so that a caller
+// changing it changes neither the key nor what later calls return. It
+// returns nil for an HMAC secret, whose bytes never leave the package.
 func (k *Key) Public() crypto.PublicKey {
-	if k.kind == kindHMAC {
+	switch p := k.pub.(type) {
+	case *rsa.PublicKey:
+		return &rsa.PublicKey{N: new(big.Int).Set(p.N), E: p.E}
+	case *ecdsa.PublicKey:
+		raw, err := p.Bytes()
+		if err != nil { // cannot happen: the key was checked when made
+			return nil
+		}
+		cp, err := ecdsa.ParseUncompressedPublicKey(p.Curve, raw)
+		if err != nil {
+			return nil
+		}
+		return cp
+	case ed25519.PublicKey:
+		return slices.Clone(p)
+	default: // an HMAC secret
 		return nil
 	}
-	return k.pub
 }
 
 // Verify checks that sig is a valid alg signature of signed under the key.
