@@ -11,8 +11,9 @@
 //     Expires within bounds, with jitter, and with conditional requests);
 //     refetched when a token names an unknown key ID (one fetch shared by
 //     all waiting requests, at most once per cooldown, with a bounded wait
-//     and a memory of key IDs found missing); the last good set kept for a
-//     bounded time when the issuer fails, with retries backing off.
+//     and a bounded memory of key IDs found missing); the last good set
+//     kept for a bounded time when the issuer fails, with retries backing
+//     off.
 //     REFRESH.md in this directory describes the states, timers and
 //     defaults. [Remote.Status] reports readiness; [Hooks] feed metrics.
 //   - [Static]: a fixed set built with [NewStatic] from keys made by
