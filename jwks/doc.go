@@ -31,5 +31,6 @@
 // private material. [Key.Verify] is the signature check the verifier uses.
 //
 // The package does not depend on any JOSE type in its API; JWK parsing is
-// done with github.com/lestrrat-go/jwx/v3 internally.
+// done with github.com/lestrrat-go/jwx/v3 internally, and Cache-Control
+// headers are parsed with github.com/lestrrat-go/httpcc.
 package jwks

@@ -316,6 +316,16 @@ func TestRemoteStatus(t *testing.T) {
 		{"max-age above the maximum", []string{"Cache-Control", "max-age=86400"}, maxI},
 		{"max-age less Age", []string{"Cache-Control", "max-age=600", "Age", "100"}, 500 * time.Second},
 		{"no-cache", []string{"Cache-Control", "no-cache"}, minI},
+		{"no-cache before max-age", []string{"Cache-Control", "no-cache, max-age=1800"}, minI},
+		{"no-cache after max-age", []string{"Cache-Control", "max-age=1800, no-cache"}, minI},
+		{"no-store in a second line", []string{"Cache-Control", "max-age=1800", "Cache-Control", "no-store"}, minI},
+		{"max-age in a second line", []string{"Cache-Control", "public", "Cache-Control", "max-age=1800"}, 30 * time.Minute},
+		// An unparsable Cache-Control does not fail the fetch: the set is
+		// used, and refreshed soon.
+		{"max-age without a value", []string{"Cache-Control", "max-age="}, minI},
+		{"max-age not a number", []string{"Cache-Control", "max-age=soon"}, minI},
+		{"Expires against Date", []string{"Date", hkHTTPDate(newFakeClock().Now()), "Expires", hkHTTPDate(newFakeClock().Now().Add(30 * time.Minute))}, 30 * time.Minute},
+		{"invalid Expires", []string{"Expires", "0"}, minI},
 	} {
 		t.Run("lifetime: "+tc.name, func(t *testing.T) {
 			clock := newFakeClock()
@@ -366,6 +376,9 @@ func TestRemoteStatus(t *testing.T) {
 		assert.Equal(t, 2, st.Failures, "Remote.Status().Failures MaxStale past expiry")
 	})
 }
+
+// hkHTTPDate formats t for a Date or Expires header.
+func hkHTTPDate(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
 
 // hkOpaque is a source that reports no status.
 type hkOpaque struct{}
