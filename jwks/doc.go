@@ -30,7 +30,9 @@
 // JWKs marked "use": "enc", whose "key_ops" lack "verify", or that carry
 // private material. [Key.Verify] is the signature check the verifier uses.
 //
-// The package does not depend on any JOSE type in its API; JWK parsing is
-// done with github.com/lestrrat-go/jwx/v3 internally, and Cache-Control
-// headers are parsed with github.com/lestrrat-go/httpcc.
+// The package does not depend on any JOSE type in its API; single JWKs are
+// parsed with github.com/lestrrat-go/jwx/v3 internally, key set documents and
+// discovery metadata with encoding/json/v2 (strict: no duplicate member
+// names, valid UTF-8, nothing after the document), and Cache-Control headers
+// with github.com/lestrrat-go/httpcc.
 package jwks
