@@ -420,14 +420,6 @@ func TestByIssuerStatus(t *testing.T) {
 	assert.Equal(t, fetchedA, st.FetchedAt, "ByIssuer.Status().FetchedAt")
 	assert.Equal(t, clock.Now().Sub(fetchedA), st.Age, "ByIssuer.Status().Age: A's")
 
-	all := b.Statuses()
-	assert.Len(t, all, 3, "ByIssuer.Statuses(): want the three sources that report a status, not the opaque one: %+v", all)
-	assert.NotContains(t, all, issO, "ByIssuer.Statuses() has an entry for a source without Status")
-	assert.Equal(t, remoteA.Status(), all[issA], "ByIssuer.Statuses()[A]")
-	assert.Equal(t, remoteB.Status(), all[issB], "ByIssuer.Statuses()[B]")
-	assert.Equal(t, jwks.Status{Ready: true, Keys: 1}, all[issS], "ByIssuer.Statuses()[static]")
-	assert.False(t, all[issB].Ready, "ByIssuer.Statuses()[B].Ready")
-
 	// B recovers a minute later: everything is ready; the oldest fetch is
 	// reported.
 	srvB.serve(http.StatusOK, docB)

@@ -83,30 +83,21 @@ func (b *ByIssuer) Issuers() []string {
 	return names
 }
 
-// StatusReporter is implemented by sources that can report their state:
+// statusReporter is implemented by sources that can report their state:
 // [Remote], [Static] and [ByIssuer].
-type StatusReporter interface {
+type statusReporter interface {
 	Status() Status
 }
 
-// Statuses returns the status of each issuer's source that reports one.
-func (b *ByIssuer) Statuses() map[string]Status {
-	out := make(map[string]Status, len(b.sources))
-	for iss, src := range b.sources {
-		if sr, ok := src.(StatusReporter); ok {
-			out[iss] = sr.Status()
-		}
-	}
-	return out
-}
-
-// Status sums up the statuses of the issuers' sources: ready only if every
-// one is, the total number of keys, the oldest fetch, the total failures and
-// the first error found.
+// Status sums up the statuses of the issuers' sources that have a
+// Status() Status method ([Remote], [Static], [ByIssuer]): ready only if
+// every one is, the total number of keys, the oldest fetch, the total
+// failures and the first error found. Sources without that method are left
+// out.
 func (b *ByIssuer) Status() Status {
 	total := Status{Ready: true}
 	for _, iss := range b.Issuers() {
-		sr, ok := b.sources[iss].(StatusReporter)
+		sr, ok := b.sources[iss].(statusReporter)
 		if !ok {
 			continue
 		}
