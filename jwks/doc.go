@@ -20,7 +20,9 @@
 //     [NewPublicKey], [NewSecret], [ParseJWK], [ParseJWKS] or [ParsePEM].
 //   - [ByIssuer]: one source per issuer, so that the token's "iss" picks the
 //     keys and a key of one issuer never verifies a token of another;
-//     [SecretsByIssuer] builds one for per-client HMAC secrets.
+//     [SecretsByIssuer] builds one for per-client HMAC secrets. It lists its
+//     issuers ([IssuerLister]), so that the verifier can refuse a trusted
+//     issuer it has no keys for.
 //
 // A [Key] is bound to the algorithms its type allows (RS*/PS* for RSA,
 // ES256/384/512 by curve, EdDSA for Ed25519, HS* for secrets long enough for

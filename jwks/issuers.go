@@ -72,8 +72,22 @@ func (b *ByIssuer) Keys(ctx context.Context, q Query) ([]*Key, error) {
 	return src.Keys(ctx, q)
 }
 
-// Issuers returns the issuers the router knows, sorted. Pass it as the
-// verifier's list of trusted issuers.
+// IssuerLister is implemented by a key source that holds keys for a known
+// list of issuers, such as [ByIssuer]. verifier.New checks its Config.Issuers
+// against the list: it refuses a trusted issuer that the source does not
+// list, since no token of that issuer could ever find a key. A source that
+// does not implement IssuerLister is not checked.
+//
+// Issuers returns the issuers, sorted; the caller owns the slice.
+type IssuerLister interface {
+	Issuers() []string
+}
+
+var _ IssuerLister = (*ByIssuer)(nil)
+
+// Issuers implements [IssuerLister]: it returns the issuers the router
+// knows, sorted. Pass it as the verifier's list of trusted issuers. The
+// caller owns the returned slice.
 func (b *ByIssuer) Issuers() []string {
 	names := make([]string, 0, len(b.sources))
 	for iss := range b.sources {
