@@ -3,7 +3,9 @@
 // secrets.
 //
 // A [Source] answers the verifier's question "which keys may have signed a
-// token of this issuer, with this key ID and algorithm?". The sources are:
+// token of this issuer, with this key ID and algorithm?"; the verifier checks
+// a token's signature against one key at most, and refuses a token that more
+// than one candidate could verify. The sources are:
 //
 //   - [Remote]: an issuer's JWKS endpoint, given directly or found by OpenID
 //     Connect / RFC 8414 discovery. Fetched lazily and cached; refreshed in

@@ -169,7 +169,10 @@ func parseJWK(data []byte) (*Key, error) {
 // ParsePEM parses every public key in PEM data: "PUBLIC KEY" (PKIX),
 // "RSA PUBLIC KEY" (PKCS #1) and "CERTIFICATE" blocks, whose certified key is
 // used (the certificate itself is not validated). The keys have no ID and so
-// match a token whatever its "kid" (see [Static]). Private keys are refused.
+// match a token whatever its "kid" (see [Static]); since the verifier checks
+// a token against one key at most, several keys of one type from PEM data
+// cannot be told apart, and their tokens are refused. Private keys are
+// refused.
 func ParsePEM(data []byte) ([]*Key, error) {
 	var keys []*Key
 	for {
