@@ -82,13 +82,6 @@ func IsSupported(alg string) bool {
 	return ok
 }
 
-// IsSymmetric reports whether alg is an HMAC algorithm, verified with a
-// shared secret rather than a public key.
-func IsSymmetric(alg string) bool {
-	a, ok := lookupAlgorithm(alg)
-	return ok && a.kind == kindHMAC
-}
-
 // ErrSignature is returned by [Key.Verify] when the signature does not match.
 var ErrSignature = errors.New("jwks: signature mismatch")
 

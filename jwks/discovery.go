@@ -2,7 +2,7 @@ package jwks
 
 import (
 	"context"
-	"encoding/json"
+	"encoding/json/v2"
 	"errors"
 	"fmt"
 	"net/url"
@@ -44,6 +44,9 @@ func (r *Remote) discover(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("jwks: discovery for issuer %q: %w", r.issuer, err)
 	}
+	// encoding/json/v2 refuses duplicate members (two "issuer" values
+	// would be ambiguous), invalid UTF-8 and trailing data, and matches the
+	// names case-sensitively.
 	var meta struct {
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`

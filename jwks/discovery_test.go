@@ -254,6 +254,16 @@ func TestDiscoveryRefuses(t *testing.T) {
 		{"metadata not JSON", func(ds *discoveryServer) (int, any) {
 			return 200, "<html>"
 		}, "metadata is not JSON"},
+		// The metadata is read by encoding/json/v2. Two "issuer" members
+		// are refused: encoding/json v1 took the last, so a document could
+		// show one issuer to another reader and the expected one to us.
+		{"issuer twice", func(ds *discoveryServer) (int, any) {
+			return 200, json.RawMessage(`{"issuer":"https://evil.example","issuer":"` + ds.URL + `","jwks_uri":"` + ds.URL + `/keys"}`)
+		}, `duplicate object member name "issuer"`},
+		// Member names match case-sensitively (v1 matched "Issuer" too).
+		{"names in another case", func(ds *discoveryServer) (int, any) {
+			return 200, json.RawMessage(`{"Issuer":"` + ds.URL + `","JWKS_URI":"` + ds.URL + `/keys"}`)
+		}, `metadata names issuer ""`},
 		{"metadata server error", func(ds *discoveryServer) (int, any) {
 			return 500, map[string]any{}
 		}, "500"},

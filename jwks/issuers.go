@@ -72,8 +72,22 @@ func (b *ByIssuer) Keys(ctx context.Context, q Query) ([]*Key, error) {
 	return src.Keys(ctx, q)
 }
 
-// Issuers returns the issuers the router knows, sorted. Pass it as the
-// verifier's list of trusted issuers.
+// IssuerLister is implemented by a key source that holds keys for a known
+// list of issuers, such as [ByIssuer]. verifier.New checks its Config.Issuers
+// against the list: it refuses a trusted issuer that the source does not
+// list, since no token of that issuer could ever find a key. A source that
+// does not implement IssuerLister is not checked.
+//
+// Issuers returns the issuers, sorted; the caller owns the slice.
+type IssuerLister interface {
+	Issuers() []string
+}
+
+var _ IssuerLister = (*ByIssuer)(nil)
+
+// Issuers implements [IssuerLister]: it returns the issuers the router
+// knows, sorted. Pass it as the verifier's list of trusted issuers. The
+// caller owns the returned slice.
 func (b *ByIssuer) Issuers() []string {
 	names := make([]string, 0, len(b.sources))
 	for iss := range b.sources {
@@ -83,30 +97,21 @@ func (b *ByIssuer) Issuers() []string {
 	return names
 }
 
-// StatusReporter is implemented by sources that can report their state:
+// statusReporter is implemented by sources that can report their state:
 // [Remote], [Static] and [ByIssuer].
-type StatusReporter interface {
+type statusReporter interface {
 	Status() Status
 }
 
-// Statuses returns the status of each issuer's source that reports one.
-func (b *ByIssuer) Statuses() map[string]Status {
-	out := make(map[string]Status, len(b.sources))
-	for iss, src := range b.sources {
-		if sr, ok := src.(StatusReporter); ok {
-			out[iss] = sr.Status()
-		}
-	}
-	return out
-}
-
-// Status sums up the statuses of the issuers' sources: ready only if every
-// one is, the total number of keys, the oldest fetch, the total failures and
-// the first error found.
+// Status sums up the statuses of the issuers' sources that have a
+// Status() Status method ([Remote], [Static], [ByIssuer]): ready only if
+// every one is, the total number of keys, the oldest fetch, the total
+// failures and the first error found. Sources without that method are left
+// out.
 func (b *ByIssuer) Status() Status {
 	total := Status{Ready: true}
 	for _, iss := range b.Issuers() {
-		sr, ok := b.sources[iss].(StatusReporter)
+		sr, ok := b.sources[iss].(statusReporter)
 		if !ok {
 			continue
 		}

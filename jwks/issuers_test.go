@@ -110,10 +110,35 @@ func TestByIssuerIssuersSorted(t *testing.T) {
 	})
 	require.NoError(t, err)
 	want := []string{"Client-7", "client-42", "https://a.example", "https://z.example", "m"}
-	assert.Equal(t, want, r.Issuers(), "ByIssuer.Issuers()")
+	var lister jwks.IssuerLister = r // what verifier.New asks a key source for
+	assert.Equal(t, want, lister.Issuers(), "ByIssuer.Issuers()")
 	got := r.Issuers()
 	got[0] = "changed"
 	assert.Equal(t, want, r.Issuers(), "ByIssuer.Issuers() after the caller modified an earlier result")
+}
+
+// TestOnlyByIssuerListsIssuers: a source that holds keys for any issuer
+// must not implement IssuerLister, or the verifier would refuse every
+// trusted issuer it does not list.
+func TestOnlyByIssuerListsIssuers(t *testing.T) {
+	static, err := jwks.NewStatic(publicKey(t, "k", &genEC(t, elliptic.P256()).PublicKey))
+	require.NoError(t, err)
+	remote, err := jwks.NewRemote(jwks.RemoteConfig{URL: "https://issuer.example/jwks"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = remote.Close() })
+	byIssuer, err := jwks.NewByIssuer(map[string]jwks.Source{"https://issuer.example": static})
+	require.NoError(t, err)
+	for name, tc := range map[string]struct {
+		src  jwks.Source
+		want bool
+	}{
+		"ByIssuer": {byIssuer, true},
+		"Static":   {static, false},
+		"Remote":   {remote, false},
+	} {
+		_, ok := tc.src.(jwks.IssuerLister)
+		assert.Equal(t, tc.want, ok, "%s implements jwks.IssuerLister", name)
+	}
 }
 
 func TestSecretsByIssuer(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
@@ -98,10 +100,7 @@ func newSecret(id string, secret []byte, alg string) (*Key, error) {
 	if err := k.restrict(alg); err != nil {
 		return nil, err
 	}
-	h := sha256.New()
-	h.Write([]byte("oct\x00"))
-	h.Write(k.secret)
-	h.Sum(k.fingerprint[:0])
+	k.fingerprint = fingerprintOf("oct", k.secret)
 	return k, nil
 }
 
@@ -109,7 +108,6 @@ func newPublicKey(id string, pub crypto.PublicKey, alg string) (*Key, error) {
 	// Keys are copied, so that a caller changing its key afterwards cannot
 	// change ours.
 	k := &Key{id: id}
-	h := sha256.New()
 	switch p := pub.(type) {
 	case *rsa.PublicKey:
 		if err := checkRSA(p); err != nil {
@@ -117,9 +115,6 @@ func newPublicKey(id string, pub crypto.PublicKey, alg string) (*Key, error) {
 		}
 		k.kind = kindRSA
 		k.pub = &rsa.PublicKey{N: new(big.Int).Set(p.N), E: p.E}
-		h.Write([]byte("RSA\x00"))
-		h.Write(p.N.Bytes())
-		h.Write(big.NewInt(int64(p.E)).Bytes())
 	case *ecdsa.PublicKey:
 		kd, cp, err := checkEC(p)
 		if err != nil {
@@ -127,27 +122,44 @@ func newPublicKey(id string, pub crypto.PublicKey, alg string) (*Key, error) {
 		}
 		k.kind = kd
 		k.pub = cp
-		raw, _ := cp.Bytes() // cannot fail for a key that parsed
-		h.Write([]byte("EC\x00"))
-		h.Write(raw)
 	case ed25519.PublicKey:
 		if len(p) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("jwks: key %q: Ed25519 public key is %d bytes, want %d", id, len(p), ed25519.PublicKeySize)
 		}
 		k.kind = kindEd25519
 		k.pub = slices.Clone(p)
-		h.Write([]byte("OKP\x00"))
-		h.Write(p)
 	case nil:
 		return nil, fmt.Errorf("jwks: key %q: no public key given", id)
 	default:
 		return nil, fmt.Errorf("jwks: key %q: unsupported public key type %T", id, pub)
 	}
-	h.Sum(k.fingerprint[:0])
+	der, err := x509.MarshalPKIXPublicKey(k.pub)
+	if err != nil { // cannot happen for a key that passed the checks above
+		return nil, fmt.Errorf("jwks: key %q: encoding the public key: %w", id, err)
+	}
+	k.fingerprint = fingerprintOf("pkix", der)
 	if err := k.restrict(alg); err != nil {
 		return nil, err
 	}
 	return k, nil
+}
+
+// fingerprintOf identifies key material: the SHA-256 of the label and the
+// material, each preceded by its length, so that no two (label, material)
+// pairs share an encoding. Public keys are given as the DER of their
+// SubjectPublicKeyInfo (label "pkix"), which names the algorithm and curve
+// and delimits every number; HMAC secrets as their bytes (label "oct").
+func fingerprintOf(label string, material []byte) [32]byte {
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(label), material} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		h.Write(n[:])
+		h.Write(part)
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // restrict sets the algorithms the key may verify: alg alone if given (it
@@ -253,14 +265,29 @@ func (k *Key) Type() string {
 // IsSymmetric reports whether the key is an HMAC secret.
 func (k *Key) IsSymmetric() bool { return k.kind == kindHMAC }
 
-// Public returns the public key: an *rsa.PublicKey, *ecdsa.PublicKey or
-// ed25519.PublicKey. It returns nil for an HMAC secret, whose bytes never
-// leave the package.
+// Public returns a copy of the public key: an *rsa.PublicKey,
+// *ecdsa.PublicKey or ed25519.PublicKey, new on every call, so that a caller
+// changing it changes neither the key nor what later calls return. It
+// returns nil for an HMAC secret, whose bytes never leave the package.
 func (k *Key) Public() crypto.PublicKey {
-	if k.kind == kindHMAC {
+	switch p := k.pub.(type) {
+	case *rsa.PublicKey:
+		return &rsa.PublicKey{N: new(big.Int).Set(p.N), E: p.E}
+	case *ecdsa.PublicKey:
+		raw, err := p.Bytes()
+		if err != nil { // cannot happen: the key was checked when made
+			return nil
+		}
+		cp, err := ecdsa.ParseUncompressedPublicKey(p.Curve, raw)
+		if err != nil {
+			return nil
+		}
+		return cp
+	case ed25519.PublicKey:
+		return slices.Clone(p)
+	default: // an HMAC secret
 		return nil
 	}
-	return k.pub
 }
 
 // Verify checks that sig is a valid alg signature of signed under the key.

@@ -1,16 +1,15 @@
 package jwks
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
+	"encoding/json/jsontext"
+	"encoding/json/v2"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -32,11 +31,13 @@ func ParseJWK(data []byte) (*Key, error) {
 }
 
 // ParseJWKS parses a JSON Web Key Set ({"keys": [...]}) for a static key
-// source. It is strict: any key that [ParseJWK] would refuse, two keys with
+// source. It is strict: a document that is not exactly one JSON object (with
+// no data after it, no member name twice in any object, valid UTF-8 only, and
+// "keys" in lower case), any key that [ParseJWK] would refuse, two keys with
 // the same "kid", or a set that mixes HMAC secrets with public keys makes it
 // fail, since a local key file should contain exactly what is meant.
-// (A remote set fetched by [Remote] is parsed tolerantly instead: unusable
-// keys are skipped and reported.)
+// (A remote set fetched by [Remote] must be as strict a document, but its
+// keys are taken tolerantly: unusable keys are skipped and reported.)
 func ParseJWKS(data []byte) ([]*Key, error) {
 	keys, problems, err := parseSet(data, true)
 	if err != nil {
@@ -57,17 +58,15 @@ func ParseJWKS(data []byte) ([]*Key, error) {
 // would be ambiguous. allowSecrets admits HMAC secrets (for local sets); a
 // set mixing secrets with public keys is reported as a problem.
 func parseSet(data []byte, allowSecrets bool) (keys []*Key, problems []error, err error) {
+	// encoding/json/v2 is strict by default: it refuses duplicate member
+	// names (anywhere in the document, keys included), invalid UTF-8 and
+	// data after the object, and matches "keys" case-sensitively. Each key
+	// is then parsed by jwx.
 	var doc struct {
-		Keys []json.RawMessage `json:"keys"`
+		Keys []jsontext.Value `json:"keys"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
+	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, nil, fmt.Errorf("jwks: key set is not a JSON object with a \"keys\" array: %w", err)
-	}
-	// dec.More would miss a stray "]" or "}": it reports only whether the
-	// current (here: no) array or object goes on.
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, nil, errors.New("jwks: key set has data after the JSON object")
 	}
 	if doc.Keys == nil {
 		return nil, nil, errors.New("jwks: key set has no \"keys\" array")
@@ -170,7 +169,10 @@ func parseJWK(data []byte) (*Key, error) {
 // ParsePEM parses every public key in PEM data: "PUBLIC KEY" (PKIX),
 // "RSA PUBLIC KEY" (PKCS #1) and "CERTIFICATE" blocks, whose certified key is
 // used (the certificate itself is not validated). The keys have no ID and so
-// match a token whatever its "kid" (see [Static]). Private keys are refused.
+// match a token whatever its "kid" (see [Static]); since the verifier checks
+// a token against one key at most, several keys of one type from PEM data
+// cannot be told apart, and their tokens are refused. Private keys are
+// refused.
 func ParsePEM(data []byte) ([]*Key, error) {
 	var keys []*Key
 	for {

@@ -290,11 +290,23 @@ func TestParseJWKS(t *testing.T) {
 		{"keys null", []byte(`{"keys":null}`), []string{`no "keys" array`}},
 		{"keys an object", []byte(`{"keys":{}}`), []string{"not a JSON object"}},
 		{"a single JWK", good[1].json(t), []string{`no "keys" array`}},
-		{"trailing object", append(cloneBytes(doc), `{}`...), []string{"data after"}},
-		{"trailing text", append(cloneBytes(doc), `x`...), []string{"data after"}},
-		{"trailing brace", append(cloneBytes(doc), `}`...), []string{"data after"}},
-		{"trailing bracket", append(cloneBytes(doc), `]`...), []string{"data after"}},
-		{"trailing comma", append(cloneBytes(doc), `,`...), []string{"data after"}},
+		// The set is read by encoding/json/v2, whose message names data
+		// after the object.
+		{"trailing object", append(cloneBytes(doc), `{}`...), []string{"not a JSON object", "after top-level value"}},
+		{"trailing text", append(cloneBytes(doc), `x`...), []string{"not a JSON object", "after top-level value"}},
+		{"trailing brace", append(cloneBytes(doc), `}`...), []string{"not a JSON object", "after top-level value"}},
+		{"trailing bracket", append(cloneBytes(doc), `]`...), []string{"not a JSON object", "after top-level value"}},
+		{"trailing comma", append(cloneBytes(doc), `,`...), []string{"not a JSON object", "after top-level value"}},
+		// encoding/json/v2 is strict where v1 was not. Two "keys" members
+		// would let two readers of the same document see different sets
+		// (v1 took the last one); a duplicate member inside a key (two
+		// "kid" or two "x") would do the same for that key, so the whole
+		// document is refused, not only the key.
+		{"duplicate keys member", []byte(`{"keys":[],"keys":` + string(jsonOf(t, []jwkMap{good[1]})) + `}`), []string{"not a JSON object", `duplicate object member name "keys"`}},
+		{"duplicate member in a key", []byte(`{"keys":[{"kid":"a","kid":"b","kty":"EC"}]}`), []string{"not a JSON object", `duplicate object member name "kid"`}},
+		{"invalid UTF-8", []byte("{\"keys\":[],\"note\":\"\xff\"}"), []string{"not a JSON object", "invalid UTF-8"}},
+		// Member names match case-sensitively: "Keys" is not "keys".
+		{"keys member in another case", []byte(`{"Keys":` + string(jsonOf(t, []jwkMap{good[1]})) + `}`), []string{`no "keys" array`}},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,6 +318,14 @@ func TestParseJWKS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// jsonOf returns the JSON encoding of v.
+func jsonOf(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err, "json.Marshal(%T)", v)
+	return b
 }
 
 // cloneBytes returns a copy of b, so that appending never writes into b.

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lestrrat-go/httpcc"
 )
 
 // Hooks receive events from a [Remote], for metrics. Every field is
@@ -224,9 +226,9 @@ func (r *Remote) getBody(ctx context.Context, u string) ([]byte, error) {
 }
 
 // lifetime returns how long a key set fetched at now stays fresh: the
-// Cache-Control max-age (less the Age header) or else Expires, clamped to
-// [minInterval, maxInterval]; RefreshInterval when neither is given.
-// no-cache and no-store count as a lifetime of zero, so the minimum applies.
+// lifetime its caching headers give (see cacheLifetime), or RefreshInterval
+// when they give none, clamped to [MinRefreshInterval, MaxRefreshInterval].
+// A lifetime of zero (no-store, no-cache) thus becomes the minimum.
 func (r *Remote) lifetime(h http.Header, now time.Time) time.Duration {
 	d, ok := cacheLifetime(h, now)
 	if !ok {
@@ -235,27 +237,57 @@ func (r *Remote) lifetime(h http.Header, now time.Time) time.Duration {
 	return min(max(d, r.minInterval), r.maxInterval)
 }
 
+// maxDeltaSeconds is the largest max-age or Age honoured: RFC 9111 section
+// 1.2.2 has a cache treat any greater delta-seconds value as 2^31 seconds.
+const maxDeltaSeconds = 1 << 31
+
 // cacheLifetime reads the freshness lifetime of a response (RFC 9111
-// section 4.2.1) and reports whether the headers gave one.
+// section 4.2.1) and reports whether the headers gave one. Neither the order
+// of the Cache-Control directives nor their split into header lines matters:
+//
+//   - no-store or no-cache anywhere: zero;
+//   - otherwise max-age (the smallest, if repeated), less the Age header;
+//   - otherwise Expires, relative to Date (or to now without a valid Date);
+//   - otherwise no lifetime (ok is false).
+//
+// Invalid freshness information counts as zero, as RFC 9111 encourages
+// (sections 4.2.1 and 5.3): a Cache-Control line that does not parse, a
+// max-age that is not a number, an Expires that is not an HTTP date. None of
+// them fails the fetch.
 func cacheLifetime(h http.Header, now time.Time) (time.Duration, bool) {
+	var maxAge uint64
+	haveMaxAge := false
 	for _, line := range h.Values("Cache-Control") {
-		for _, directive := range strings.Split(line, ",") {
-			name, value, _ := strings.Cut(strings.TrimSpace(directive), "=")
-			switch strings.ToLower(name) {
-			case "no-store", "no-cache":
+		directives, err := parseCacheControl(line)
+		if err != nil {
+			return 0, true
+		}
+		for _, d := range directives {
+			switch strings.ToLower(d.Name) {
+			case httpcc.NoStore, httpcc.NoCache:
 				return 0, true
-			case "max-age":
-				secs, err := strconv.ParseInt(strings.Trim(value, `"`), 10, 64)
-				if err != nil || secs < 0 {
-					continue
+			case httpcc.MaxAge:
+				secs, err := strconv.ParseUint(d.Value, 10, 64)
+				if errors.Is(err, strconv.ErrRange) {
+					secs, err = maxDeltaSeconds, nil
 				}
-				d := time.Duration(min(secs, int64(100*365*24*3600))) * time.Second
-				if age, err := strconv.ParseInt(h.Get("Age"), 10, 64); err == nil && age > 0 {
-					d -= time.Duration(min(age, int64(100*365*24*3600))) * time.Second
+				if err != nil {
+					return 0, true
 				}
-				return d, true
+				if !haveMaxAge || secs < maxAge {
+					maxAge, haveMaxAge = secs, true
+				}
 			}
 		}
+	}
+	if haveMaxAge {
+		d := time.Duration(min(maxAge, maxDeltaSeconds)) * time.Second
+		if age, err := strconv.ParseUint(h.Get("Age"), 10, 64); err == nil {
+			d -= time.Duration(min(age, maxDeltaSeconds)) * time.Second
+		} else if errors.Is(err, strconv.ErrRange) {
+			d -= maxDeltaSeconds * time.Second
+		}
+		return d, true
 	}
 	if exp := h.Get("Expires"); exp != "" {
 		t, err := http.ParseTime(exp)
@@ -269,6 +301,20 @@ func cacheLifetime(h http.Header, now time.Time) (time.Duration, bool) {
 		return t.Sub(base), true
 	}
 	return 0, false
+}
+
+// parseCacheControl splits one Cache-Control header line into its
+// directives, with github.com/lestrrat-go/httpcc. (httpcc.ParseResponse is
+// not used: its NoCache reports only the form that lists field names, not a
+// bare no-cache.) httpcc v1.0.1 panics on a directive with an empty argument,
+// such as "max-age="; that line is reported as malformed, like any other.
+func parseCacheControl(line string) (directives []*httpcc.TokenPair, err error) {
+	defer func() {
+		if recover() != nil {
+			directives, err = nil, errors.New("jwks: malformed Cache-Control header")
+		}
+	}()
+	return httpcc.ParseResponseDirectives(line)
 }
 
 // refreshDelay returns when, after a fetch, to refresh a set with the given

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,12 @@ const (
 
 	// maxUnknownKeys bounds the memory of unknown key IDs.
 	maxUnknownKeys = 4096
+	// maxRememberedKeyID is the longest key ID, in bytes, remembered as
+	// unknown; a longer one is not remembered, and stays subject to the
+	// cooldown. Real key IDs (UUIDs, RFC 7638 thumbprints, counters) are
+	// well under 100 bytes. With maxUnknownKeys, it bounds the memory of
+	// unknown key IDs to about 1 MiB of key IDs.
+	maxRememberedKeyID = 256
 	// minBackoff is the first retry delay after a failure.
 	minBackoff = time.Second
 )
@@ -94,7 +101,8 @@ type RemoteConfig struct {
 	RefreshCooldown time.Duration
 
 	// UnknownKeyTTL is how long a key ID still missing after a fetch made
-	// for it fails at once, without another fetch (5 min).
+	// for it fails at once, without another fetch (5 min). Key IDs longer
+	// than 256 bytes are not remembered, and at most 4096 are.
 	UnknownKeyTTL time.Duration
 
 	// MaxWait bounds how long a lookup waits for a fetch (2 s); a slower
@@ -324,12 +332,15 @@ func (r *Remote) lookupAfterFetch(ctx context.Context, q Query, call *fetchCall)
 		return nil, r.unavailable()
 	}
 	keys, err := set.index.Keys(ctx, q)
-	if err != nil && call.err == nil && q.KeyID != "" {
+	if err != nil && call.err == nil && q.KeyID != "" && len(q.KeyID) <= maxRememberedKeyID {
+		// The key ID is copied: the caller's string may be a view into
+		// the whole token, which the memory would otherwise keep alive.
+		kid := strings.Clone(q.KeyID)
 		r.mu.Lock()
 		if len(r.unknown) >= maxUnknownKeys {
 			clear(r.unknown)
 		}
-		r.unknown[q.KeyID] = now.Add(r.unknownTTL)
+		r.unknown[kid] = now.Add(r.unknownTTL)
 		r.mu.Unlock()
 	}
 	return keys, err

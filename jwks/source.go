@@ -21,13 +21,25 @@ type Query struct {
 // Keys for every token it has not verified before, so implementations must be
 // fast and safe for concurrent use.
 //
-// Keys returns the candidate keys for q: when q.KeyID is set, the keys with
-// that ID (or, where a source documents it, keys with no ID); otherwise every
-// key that supports q.Algorithm. It returns an error wrapping
-// [ErrKeyNotFound] when there is none, and one wrapping [ErrUnavailable] when
-// the keys cannot be obtained at all (for example, the first fetch failed and
-// nothing is cached). The returned slice belongs to the source and must not
-// be modified.
+// Keys returns the candidate keys for q:
+//
+//   - when q.KeyID is set, the keys with that ID; for an ID it lacks, a
+//     source may document a fallback ([Static] offers its keys without ID);
+//   - otherwise, every key that supports q.Algorithm.
+//
+// It returns an error wrapping [ErrKeyNotFound] when there is none, and one
+// wrapping [ErrUnavailable] when the keys cannot be obtained at all (for
+// example, the first fetch failed and nothing is cached). The returned slice
+// belongs to the source and must not be modified.
+//
+// Every token costs the verifier at most one signature check. Of the
+// candidates it keeps those that support q.Algorithm, and it checks the
+// signature only when exactly one remains: a token that more than one
+// candidate could verify is refused as signed by an unknown key, whether it
+// has no "kid" or names one that the source lacks and answers with a
+// fallback. So a token without "kid" verifies only against a source holding
+// a single key for its algorithm, and key IDs should be unique within a
+// source.
 //
 // A Source must not check the token itself: the verifier checks that each
 // candidate supports the algorithm, verifies the signature, and never uses a

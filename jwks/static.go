@@ -10,11 +10,13 @@ import (
 // Static is a fixed set of keys, for public keys distributed out of band and
 // for HMAC secrets. It is immutable and safe for concurrent use.
 //
-// A token with a "kid" header is matched to the keys with that ID; if none
-// has it, to the keys that have no ID. A token without "kid" is matched to
-// every key that supports its algorithm. So one key without an ID verifies
-// any token signed by it, whatever kid the issuer wrote, and several keys are
-// told apart by their IDs.
+// [Static.Keys] answers a token with a "kid" header with the key that has
+// that ID or, if none has it, with the keys that have no ID; a token without
+// "kid" with every key that supports its algorithm. The verifier then checks
+// the signature only if exactly one of those keys supports the token's
+// algorithm, and refuses the token otherwise (see [Source]). So one key
+// without an ID verifies any token signed by it, whatever kid the issuer
+// wrote; several keys of one type need IDs, and tokens that name them.
 type Static struct {
 	all   []*Key
 	byID  map[string][]*Key
@@ -74,8 +76,9 @@ func NewStaticJWKS(data []byte) (*Static, error) {
 	return NewStatic(keys...)
 }
 
-// Keys implements [Source]. It never blocks and never fails with
-// [ErrUnavailable].
+// Keys implements [Source]: for a query with a key ID, the key with that ID,
+// else every key without ID; for a query without, every key that supports
+// q.Algorithm. It never blocks and never fails with [ErrUnavailable].
 func (s *Static) Keys(_ context.Context, q Query) ([]*Key, error) {
 	var keys []*Key
 	if q.KeyID != "" {
