@@ -44,7 +44,11 @@ type Config struct {
 
 	// Keys supplies the verification keys: a [jwks.Remote] for an issuer's
 	// JWKS endpoint, a [jwks.Static] for public keys or HMAC secrets, or a
-	// [jwks.ByIssuer] to give each issuer its own source.
+	// [jwks.ByIssuer] to give each issuer its own source. When Keys is a
+	// [jwks.IssuerLister] (as ByIssuer is), New refuses a trusted issuer it
+	// does not list. Of the candidate keys the source returns for a token,
+	// exactly one must suit the token's algorithm: a token costs at most
+	// one signature check.
 	Keys jwks.Source
 
 	// Algorithms is the allowlist of "alg" values. Empty means every
@@ -149,7 +153,7 @@ func New(cfg Config) (*Verifier, error) {
 	if err := checkList("Audiences", "SkipAudienceCheck", cfg.Audiences, cfg.SkipAudienceCheck); err != nil {
 		return nil, err
 	}
-	if lister, ok := cfg.Keys.(interface{ Issuers() []string }); ok && !cfg.SkipIssuerCheck {
+	if lister, ok := cfg.Keys.(jwks.IssuerLister); ok && !cfg.SkipIssuerCheck {
 		known := lister.Issuers()
 		for _, iss := range cfg.Issuers {
 			if !slices.Contains(known, iss) {
