@@ -13,53 +13,10 @@ import (
 	"github.com/jwtgate/jwtgate/verifier"
 )
 
-// checkID names a check of the verifier, in the order Verify runs them.
-type checkID int
-
-const (
-	chkSize checkID = iota
-	chkCompact
-	chkHeader
-	chkAlgNone
-	chkCrit
-	chkSigEncoding
-	chkAlgAllowed
-	chkClaims
-	chkIssuer
-	chkKeyFound
-	chkKeySuits
-	chkSignature
-	chkExp
-	chkNbf
-	chkIat
-	chkMaxAge
-	chkStrict
-	chkAudience
-	chkScopes
-	chkUnknown // Verify failed in a way the doctor cannot place
-)
-
-var checkNames = map[checkID]string{
-	chkSize:        "size",
-	chkCompact:     "compact form",
-	chkHeader:      "header",
-	chkAlgNone:     "alg not none",
-	chkCrit:        "crit, b64",
-	chkSigEncoding: "signature encoding",
-	chkAlgAllowed:  "alg allowed",
-	chkClaims:      "claims",
-	chkIssuer:      "issuer",
-	chkKeyFound:    "key found",
-	chkKeySuits:    "key suits alg",
-	chkSignature:   "signature",
-	chkExp:         "exp",
-	chkNbf:         "nbf",
-	chkIat:         "iat",
-	chkMaxAge:      "max age",
-	chkStrict:      "RFC 9068 profile",
-	chkAudience:    "audience",
-	chkUnknown:     "verify",
-}
+// The Checks section lists the checks of verifier.Checks, in that order and
+// under their verifier.Check names, then the doctor's own lines for the
+// scope guards. The check that refused a token is the one the verifier
+// names in verifier.Error.Check: the doctor never works it out itself.
 
 // status is the outcome of one check.
 type status int
@@ -75,8 +32,14 @@ const (
 type checkLine struct {
 	name   string
 	status status
+	// detail says what the check found; a failure may add lines of
+	// explanation after a newline.
 	detail string
 }
+
+// verifyLine names the line of a failure that no verifier check accounts
+// for.
+const verifyLine = "verify"
 
 // diagnosis is everything the report says about one token.
 type diagnosis struct {
@@ -106,39 +69,60 @@ func diagnose(ctx context.Context, s *setup, input string) *diagnosis {
 	}
 	d.info = decodeToken(token)
 	d.claims, d.err = s.v.Verify(ctx, token)
+	verified := d.err == nil
+	refusedBy, known := failedCheck(d.err)
+	checks := s.checkList(refusedBy)
+	fail := slices.Index(checks, refusedBy) // -1 unless known
 
-	at, why := locate(d.err, d.info, s)
-	if d.err == nil {
+	scopeFailed, scopeWhy := -1, ""
+	if verified {
 		for i, r := range s.required {
 			if err := r.req.Check(d.claims.Scopes()); err != nil {
-				d.err, at = err, chkScopes+checkID(i)
-				why = fmt.Sprintf("%s (token has %s)", strings.TrimPrefix(err.Error(), "scopes: "), scopeList(d.claims.Scopes()))
+				d.err, scopeFailed = err, i
+				scopeWhy = fmt.Sprintf("%s (token has %s)", strings.TrimPrefix(err.Error(), "scopes: "), scopeList(d.claims.Scopes()))
 				break
 			}
 		}
 	}
-	if d.err == nil || at > chkSignature {
+	// The signature passed if the verifier accepted the token or stopped
+	// at a check after the signature's.
+	if verified || known && fail > slices.Index(checks, verifier.CheckSignature) {
 		d.signedBy = signer(s.keys, token)
 	}
 
-	for _, id := range s.checkList() {
-		line := checkLine{name: s.checkName(id)}
+	for i, c := range checks {
+		line := checkLine{name: c.String()}
 		switch {
-		case d.err != nil && id == at:
-			line.status, line.detail = failed, why
-			d.failed = line.name
-		case d.err != nil && id > at:
-			line.status, line.detail = notReached, "not checked"
-		case at == chkUnknown && d.err != nil:
+		case verified || known && i < fail:
+			line.status, line.detail = s.passDetail(c, d)
+		case !known:
 			line.status, line.detail = notReached, "outcome unknown"
+		case i == fail:
+			line.status, line.detail = failed, s.failDetail(c, d.err)
 		default:
-			line.status, line.detail = s.passDetail(id, d)
+			line.status, line.detail = notReached, "not checked"
 		}
 		d.checks = append(d.checks, line)
 	}
-	if at == chkUnknown && d.err != nil {
-		d.checks = append(d.checks, checkLine{name: checkNames[chkUnknown], status: failed, detail: why})
-		d.failed = checkNames[chkUnknown]
+	for i, r := range s.required {
+		line := checkLine{name: scopeLineName(r)}
+		switch {
+		case !verified, scopeFailed >= 0 && i > scopeFailed:
+			line.status, line.detail = notReached, "not checked"
+		case i == scopeFailed:
+			line.status, line.detail = failed, scopeWhy
+		default:
+			line.status, line.detail = passed, fmt.Sprintf("token has %s; required: %s", scopeList(d.claims.Scopes()), r.req)
+		}
+		d.checks = append(d.checks, line)
+	}
+	if !verified && !known {
+		d.checks = append(d.checks, checkLine{name: verifyLine, status: failed, detail: strings.TrimPrefix(d.err.Error(), "verifier: ")})
+	}
+	for _, l := range d.checks {
+		if l.status == failed {
+			d.failed = l.name
+		}
 	}
 	if d.err != nil {
 		resp := s.auth.ResponseFor(d.err)
@@ -147,190 +131,173 @@ func diagnose(ctx context.Context, s *setup, input string) *diagnosis {
 	return d
 }
 
-// checkList returns the checks the verifier runs with these settings, in
-// its order: max age, the RFC 9068 profile and scopes only when asked for.
-func (s *setup) checkList() []checkID {
-	var ids []checkID
-	for id := chkSize; id <= chkAudience; id++ {
-		if id == chkMaxAge && s.opts.maxAge == 0 || id == chkStrict && !s.opts.strict {
-			continue
-		}
-		ids = append(ids, id)
-	}
-	for i := range s.required {
-		ids = append(ids, chkScopes+checkID(i))
-	}
-	return ids
-}
-
-func (s *setup) checkName(id checkID) string {
-	if id >= chkScopes {
-		r := s.required[id-chkScopes]
-		if r.req.IsAnyOf() {
-			return "scopes, any of"
-		}
-		return "scopes, all of"
-	}
-	return checkNames[id]
-}
-
-// locate returns the check whose failure err reports, and why it failed in
-// the verifier's words. The reason sentinel names the check; where several
-// checks share one reason, the decoded token and the settings tell them
-// apart, as the verifier's order does. err == nil gives chkUnknown and "".
-func locate(err error, t *tokenInfo, s *setup) (checkID, string) {
-	if err == nil {
-		return chkUnknown, ""
-	}
-	why := strings.TrimPrefix(err.Error(), "verifier: ")
+// failedCheck returns the check of the verifier that refused a token with
+// err, as the verifier names it in verifier.Error.Check, and whether it is
+// one of verifier.Checks. Keys that cannot be obtained stop the verifier
+// at CheckKeyFound. A nil err, or one the verifier does not place, gives
+// zero.
+func failedCheck(err error) (verifier.Check, bool) {
 	var e *verifier.Error
-	if !errors.As(err, &e) {
-		if errors.Is(err, verifier.ErrKeysUnavailable) {
-			return chkKeyFound, why
-		}
-		return chkUnknown, why
-	}
-	cause := ""
-	if e.Err != nil {
-		cause = e.Err.Error()
-	}
-	now, leeway := s.now, s.opts.leeway
-	switch e.Reason {
-	case verifier.ErrMalformed:
-		return malformedCheck(t, cause), why
-	case verifier.ErrAlgorithm:
-		switch {
-		case strings.EqualFold(t.alg, "none"):
-			return chkAlgNone, why
-		case !slices.Contains(s.algs, t.alg):
-			return chkAlgAllowed, why + fmt.Sprintf(" (allowed: %s)", strings.Join(s.algs, ", "))
-		}
-		return chkKeySuits, why + candidates(s.keys.keys)
-	case verifier.ErrUnsupportedHeader:
-		return chkCrit, why
-	case verifier.ErrIssuer:
-		return chkIssuer, why + fmt.Sprintf(" (trusted: %s)", quoteList(s.opts.issuers))
-	case verifier.ErrUnknownKey:
-		q := s.keys.query
-		if q.KeyID == "" {
-			return chkKeyFound, why + fmt.Sprintf(" (no kid, and no key supports %s)", q.Algorithm)
-		}
-		return chkKeyFound, why + fmt.Sprintf(" (kid %q)", q.KeyID)
-	case verifier.ErrSignature:
-		return chkSignature, why + strings.Replace(candidates(s.keys.keys), "candidates", "tried", 1)
-	case verifier.ErrMissingClaim:
-		// The time checks run before the profile: exp is required first,
-		// then iat when a maximum age is set.
-		switch {
-		case !t.exp.present:
-			return chkExp, why
-		case s.opts.maxAge > 0 && !t.iat.present:
-			return chkMaxAge, why
-		}
-		return chkStrict, why
-	case verifier.ErrExpired:
-		if !now.Before(t.exp.t.Add(leeway)) {
-			return chkExp, why
-		}
-		return chkMaxAge, why
-	case verifier.ErrNotYetValid:
-		if t.nbf.valid && now.Add(leeway).Before(t.nbf.t) {
-			return chkNbf, why
-		}
-		return chkIat, why
-	case verifier.ErrTokenType:
-		return chkStrict, why
-	case verifier.ErrAudience:
-		return chkAudience, why + fmt.Sprintf(" (accepted: %s)", quoteList(s.opts.audiences))
-	}
-	return chkUnknown, why
-}
-
-// malformedCheck tells apart the checks that reject a malformed token: the
-// verifier's cause names the part it could not read; otherwise the decoded
-// token shows which check of the verifier's order failed first.
-func malformedCheck(t *tokenInfo, cause string) checkID {
 	switch {
-	case t.size > verifier.DefaultMaxTokenSize:
-		return chkSize
-	case strings.HasPrefix(cause, "header: "):
-		return chkHeader
-	case strings.HasPrefix(cause, "payload: "), strings.HasPrefix(cause, "claims: "):
-		return chkClaims
-	case strings.HasPrefix(cause, "signature: "):
-		return chkSigEncoding
-	case t.compactErr != "":
-		return chkCompact
-	case t.headerErr != "" || !t.hasAlg:
-		return chkHeader
-	case t.sigErr != "":
-		return chkSigEncoding
+	case err == nil:
+		return 0, false
+	case errors.As(err, &e):
+		return e.Check, slices.Contains(verifier.Checks(), e.Check)
+	case errors.Is(err, verifier.ErrKeysUnavailable):
+		return verifier.CheckKeyFound, true
 	}
-	return chkClaims
+	return 0, false
 }
 
-// passDetail says what a check that passed (or was turned off) found.
-func (s *setup) passDetail(id checkID, d *diagnosis) (status, string) {
+// checkList returns the checks the verifier runs with these settings, in
+// the order of verifier.Checks: the maximum age and the RFC 9068 profile
+// only when asked for. refusedBy, the check that refused the token, is
+// listed whatever the settings.
+func (s *setup) checkList(refusedBy verifier.Check) []verifier.Check {
+	return slices.DeleteFunc(verifier.Checks(), func(c verifier.Check) bool {
+		return c != refusedBy && !s.runs(c)
+	})
+}
+
+// runs reports whether the verifier runs check c with these settings.
+func (s *setup) runs(c verifier.Check) bool {
+	switch c {
+	case verifier.CheckMaxAge:
+		return s.opts.maxAge > 0
+	case verifier.CheckProfile:
+		return s.opts.strict
+	}
+	return true
+}
+
+func scopeLineName(r requirement) string {
+	if r.req.IsAnyOf() {
+		return "scopes, any of"
+	}
+	return "scopes, all of"
+}
+
+// nameWidth is the width of the name column of the Checks section: the
+// longest name a line may have, and a space.
+func (s *setup) nameWidth() int {
+	width := len(verifyLine)
+	for _, c := range verifier.Checks() {
+		width = max(width, len(c.String()))
+	}
+	for _, r := range s.required {
+		width = max(width, len(scopeLineName(r)))
+	}
+	return width + 1
+}
+
+// failDetail says why check c refused the token: the verifier's words,
+// and what the settings and the key source add to them.
+func (s *setup) failDetail(c verifier.Check, err error) string {
+	why := strings.TrimPrefix(err.Error(), "verifier: ")
+	q, keys := s.keys.query, s.keys.keys
+	switch c {
+	case verifier.CheckAlgorithm:
+		return why + fmt.Sprintf(" (allowed: %s)", strings.Join(s.algs, ", "))
+	case verifier.CheckIssuer:
+		return why + fmt.Sprintf(" (trusted: %s)", quoteList(s.opts.issuers))
+	case verifier.CheckKeyFound:
+		switch {
+		case errors.Is(err, verifier.ErrKeysUnavailable):
+			return why
+		case s.keys.err != nil && q.KeyID == "":
+			return why + fmt.Sprintf(" (no kid, and no key supports %s)", q.Algorithm)
+		case s.keys.err != nil:
+			return why + fmt.Sprintf(" (kid %q)", q.KeyID)
+		}
+		return why + severalKeys(q, suitable(keys, q.Algorithm))
+	case verifier.CheckKeyAlgorithm:
+		return why + candidates(keys)
+	case verifier.CheckSignature:
+		if ks := suitable(keys, q.Algorithm); len(ks) == 1 {
+			return why + fmt.Sprintf(" (checked with %s)", keyName(ks[0]))
+		}
+	case verifier.CheckAudience:
+		return why + fmt.Sprintf(" (accepted: %s)", quoteList(s.opts.audiences))
+	}
+	return why
+}
+
+// severalKeys explains a key lookup refused because several keys suit the
+// token's algorithm: the verifier checks a token's signature with one key
+// only, so the token or the keys must say which.
+func severalKeys(q jwks.Query, keys []*jwks.Key) string {
+	if len(keys) < 2 {
+		return ""
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = keyName(k)
+	}
+	fix := "give the token a kid, or the keys distinct algs"
+	if q.KeyID != "" {
+		fix = "give each key its own kid, or the keys distinct algs"
+	}
+	return fmt.Sprintf("\nkeys that suit %s: %s\na token's signature is checked with one key only: %s",
+		q.Algorithm, strings.Join(names, "; "), fix)
+}
+
+// passDetail says what check c found when it passed (or was turned off).
+func (s *setup) passDetail(c verifier.Check, d *diagnosis) (status, string) {
 	t, o := d.info, s.opts
-	switch id {
-	case chkSize:
+	switch c {
+	case verifier.CheckSize:
 		return passed, fmt.Sprintf("%d bytes, limit %d", t.size, verifier.DefaultMaxTokenSize)
-	case chkCompact:
+	case verifier.CheckCompact:
 		return passed, "three base64url parts"
-	case chkHeader:
+	case verifier.CheckHeader:
 		return passed, fmt.Sprintf("JSON object with %d %s", len(t.header), plural(len(t.header), "member", "members"))
-	case chkAlgNone:
-		return passed, fmt.Sprintf("alg %q", t.alg)
-	case chkCrit:
+	case verifier.CheckAlgNone:
+		return passed, fmt.Sprintf(`alg %q is not "none"`, t.alg)
+	case verifier.CheckCritical:
 		return passed, `no "crit", payload encoded`
-	case chkSigEncoding:
+	case verifier.CheckSignatureEncoding:
 		return passed, fmt.Sprintf("%d bytes", t.sigLen)
-	case chkAlgAllowed:
+	case verifier.CheckAlgorithm:
 		if len(o.algs) == 0 {
 			return passed, fmt.Sprintf("%s (allowed: all supported)", t.alg)
 		}
 		return passed, fmt.Sprintf("%s (allowed: %s)", t.alg, strings.Join(s.algs, ", "))
-	case chkClaims:
+	case verifier.CheckClaims:
 		return passed, fmt.Sprintf("JSON object with %d %s", len(t.claims), plural(len(t.claims), "member", "members"))
-	case chkIssuer:
+	case verifier.CheckIssuer:
 		if o.skipIss {
 			return skipped, "skipped (-skip-issuer-check)"
 		}
 		return passed, fmt.Sprintf("%q is trusted", s.keys.query.Issuer)
-	case chkKeyFound:
+	case verifier.CheckKeyFound:
 		q := s.keys.query
 		if q.KeyID == "" {
 			return passed, fmt.Sprintf("no kid; %d %s for %s: %s", len(s.keys.keys), plural(len(s.keys.keys), "key", "keys"), q.Algorithm, describeKeys(s.keys.keys))
 		}
 		return passed, fmt.Sprintf("kid %q: %s", q.KeyID, describeKeys(s.keys.keys))
-	case chkKeySuits:
-		var ok []*jwks.Key
-		for _, k := range s.keys.keys {
-			if k.Supports(s.keys.query.Algorithm) {
-				ok = append(ok, k)
-			}
-		}
+	case verifier.CheckKeyAlgorithm:
+		ok := suitable(s.keys.keys, s.keys.query.Algorithm)
 		names := make([]string, len(ok))
 		for i, k := range ok {
 			names[i] = keyName(k)
 		}
 		return passed, fmt.Sprintf("%s may verify %s", strings.Join(names, "; "), s.keys.query.Algorithm)
-	case chkSignature:
+	case verifier.CheckSignature:
 		if d.signedBy == nil {
 			return passed, "verified"
 		}
 		return passed, "verified with " + keyName(d.signedBy)
-	case chkExp:
+	case verifier.CheckExpiry:
 		return passed, fmt.Sprintf("%s, %s (leeway %v)", formatTime(t.exp.t), relative(t.exp.t, s.now), o.leeway)
-	case chkNbf:
+	case verifier.CheckNotBefore:
 		return passed, timeDetail(t.nbf, s)
-	case chkIat:
+	case verifier.CheckIssuedAt:
 		return passed, timeDetail(t.iat, s)
-	case chkMaxAge:
+	case verifier.CheckMaxAge:
 		return passed, fmt.Sprintf("issued %s, limit %v (leeway %v)", relative(t.iat.t, s.now), o.maxAge, o.leeway)
-	case chkStrict:
+	case verifier.CheckProfile:
 		return passed, fmt.Sprintf("typ %q; sub, client_id, iat and jti present", t.typ)
-	case chkAudience:
+	case verifier.CheckAudience:
 		if o.skipAud {
 			return skipped, "skipped (-skip-audience-check)"
 		}
@@ -341,31 +308,39 @@ func (s *setup) passDetail(id checkID, d *diagnosis) (status, string) {
 		}
 		return passed, "accepted"
 	}
-	if id >= chkScopes && d.claims != nil {
-		r := s.required[id-chkScopes].req
-		return passed, fmt.Sprintf("token has %s; required: %s", scopeList(d.claims.Scopes()), r)
-	}
 	return passed, ""
 }
 
-// signer returns the key, among those the verifier was offered, that
-// verifies token's signature, or nil. It only names the key in the report:
-// whether the signature is valid is the verifier's answer.
+// suitable returns the keys that may verify alg.
+func suitable(keys []*jwks.Key, alg string) []*jwks.Key {
+	var ok []*jwks.Key
+	for _, k := range keys {
+		if k.Supports(alg) {
+			ok = append(ok, k)
+		}
+	}
+	return ok
+}
+
+// signer returns the key the verifier checked token's signature with, if
+// that check passed: as in the verifier, the one candidate key that suits
+// the token's algorithm. With none or several it returns nil, and it never
+// tries more than one key. It only names the key in the report: whether
+// the signature is valid is the verifier's answer.
 func signer(r *recorder, token string) *jwks.Key {
+	ks := suitable(r.keys, r.query.Algorithm)
+	if len(ks) != 1 {
+		return nil
+	}
 	dot := strings.LastIndexByte(token, '.')
 	if dot < 0 {
 		return nil
 	}
 	sig, err := b64.DecodeString(token[dot+1:])
-	if err != nil {
+	if err != nil || ks[0].Verify(r.query.Algorithm, []byte(token[:dot]), sig) != nil {
 		return nil
 	}
-	for _, k := range r.keys {
-		if k.Supports(r.query.Algorithm) && k.Verify(r.query.Algorithm, []byte(token[:dot]), sig) == nil {
-			return k
-		}
-	}
-	return nil
+	return ks[0]
 }
 
 func timeDetail(c timeClaim, s *setup) string {

@@ -3,11 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +23,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/verifier"
 )
@@ -36,8 +44,8 @@ func doctor(t *testing.T, input string, env map[string]string, args ...string) (
 }
 
 // TestMalformedTokensNameTheRightCheck covers the checks that all reject
-// with verifier.ErrMalformed: the doctor must name the one the verifier's
-// order reaches first.
+// with verifier.ErrMalformed: the doctor must name the one the verifier
+// names, the first its order reaches.
 func TestMalformedTokensNameTheRightCheck(t *testing.T) {
 	k := loadTestKeys(t)
 	valid := sign(t, "RS256", k.rsa, map[string]any{"kid": rsaKid}, claims(nil))
@@ -45,42 +53,45 @@ func TestMalformedTokensNameTheRightCheck(t *testing.T) {
 	hdr, payload := `{"alg":"RS256","kid":"test-rsa-1"}`, fmt.Sprintf(`{"iss":%q,"aud":%q,"exp":%d}`, testIssuer, testAudience, testNow.Add(time.Hour).Unix())
 
 	for _, c := range []struct {
-		name, token, check string
+		name, token string
+		check       verifier.Check // zero: the token is valid
 	}{
-		{"over the size limit", valid + strings.Repeat("A", verifier.DefaultMaxTokenSize), "size"},
-		{"two parts", p[0] + "." + p[1], "compact form"},
-		{"four parts", valid + ".AAAA", "compact form"},
-		{"five parts (JWE)", "a.b.c.d.e", "compact form"},
-		{"padding character", p[0] + "=." + p[1] + "." + p[2], "compact form"},
-		{"space inside", p[0] + "." + p[1] + " ." + p[2], "compact form"},
-		{"empty header", "." + p[1] + "." + p[2], "compact form"},
-		{"header not base64url", "e30x." + p[1] + "." + p[2], "header"},
-		{"header not JSON", enc(`{"alg":`) + "." + p[1] + "." + p[2], "header"},
-		{"header an array", enc(`["RS256"]`) + "." + p[1] + "." + p[2], "header"},
-		{"header with duplicate alg", enc(`{"alg":"RS256","alg":"none"}`) + "." + p[1] + "." + p[2], "header"},
-		{"header without alg", enc(`{"kid":"test-rsa-1"}`) + "." + p[1] + "." + p[2], "header"},
-		{"alg a number", enc(`{"alg":256}`) + "." + p[1] + "." + p[2], "header"},
-		{"header invalid UTF-8", enc("{\"alg\":\"RS256\",\"x\":\"\xff\"}") + "." + p[1] + "." + p[2], "header"},
-		{"empty signature", p[0] + "." + p[1] + ".", "signature encoding"},
-		{"signature with trailing bits", p[0] + "." + p[1] + ".AB", "signature encoding"},
-		{"payload not base64url", p[0] + ".e30x." + p[2], "claims"},
-		{"claims not JSON", signRaw(t, "RS256", k.rsa, hdr, `{"exp":`), "claims"},
-		{"claims an array", signRaw(t, "RS256", k.rsa, hdr, `[1]`), "claims"},
-		{"duplicate claim", signRaw(t, "RS256", k.rsa, hdr, `{"exp":1,"exp":2}`), "claims"},
-		{"exp a string", signRaw(t, "RS256", k.rsa, hdr, `{"exp":"tomorrow"}`), "claims"},
-		{"exp negative", signRaw(t, "RS256", k.rsa, hdr, `{"exp":-1}`), "claims"},
-		{"claims invalid UTF-8", signRaw(t, "RS256", k.rsa, hdr, "{\"sub\":\"\xff\"}"), "claims"},
-		{"claims nested too deeply", signRaw(t, "RS256", k.rsa, hdr, `{"x":`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`}`), "claims"},
-		{"claims well formed", signRaw(t, "RS256", k.rsa, hdr, payload), ""},
+		{"over the size limit", valid + strings.Repeat("A", verifier.DefaultMaxTokenSize), verifier.CheckSize},
+		{"two parts", p[0] + "." + p[1], verifier.CheckCompact},
+		{"four parts", valid + ".AAAA", verifier.CheckCompact},
+		{"five parts (JWE)", "a.b.c.d.e", verifier.CheckCompact},
+		{"padding character", p[0] + "=." + p[1] + "." + p[2], verifier.CheckCompact},
+		{"space inside", p[0] + "." + p[1] + " ." + p[2], verifier.CheckCompact},
+		{"empty header", "." + p[1] + "." + p[2], verifier.CheckCompact},
+		{"header not base64url", "e30x." + p[1] + "." + p[2], verifier.CheckHeader},
+		{"header not JSON", enc(`{"alg":`) + "." + p[1] + "." + p[2], verifier.CheckHeader},
+		{"header an array", enc(`["RS256"]`) + "." + p[1] + "." + p[2], verifier.CheckHeader},
+		{"header with duplicate alg", enc(`{"alg":"RS256","alg":"none"}`) + "." + p[1] + "." + p[2], verifier.CheckHeader},
+		{"header with nested duplicate", enc(`{"alg":"RS256","x":{"y":1,"y":2}}`) + "." + p[1] + "." + p[2], verifier.CheckHeader},
+		{"header without alg", enc(`{"kid":"test-rsa-1"}`) + "." + p[1] + "." + p[2], verifier.CheckHeader},
+		{"alg a number", enc(`{"alg":256}`) + "." + p[1] + "." + p[2], verifier.CheckHeader},
+		{"header invalid UTF-8", enc("{\"alg\":\"RS256\",\"x\":\"\xff\"}") + "." + p[1] + "." + p[2], verifier.CheckHeader},
+		{"empty signature", p[0] + "." + p[1] + ".", verifier.CheckSignatureEncoding},
+		{"signature with trailing bits", p[0] + "." + p[1] + ".AB", verifier.CheckSignatureEncoding},
+		{"payload not base64url", p[0] + ".e30x." + p[2], verifier.CheckClaims},
+		{"claims not JSON", signRaw(t, "RS256", k.rsa, hdr, `{"exp":`), verifier.CheckClaims},
+		{"claims an array", signRaw(t, "RS256", k.rsa, hdr, `[1]`), verifier.CheckClaims},
+		{"duplicate claim", signRaw(t, "RS256", k.rsa, hdr, `{"exp":1,"exp":2}`), verifier.CheckClaims},
+		{"duplicate inside a claim", signRaw(t, "RS256", k.rsa, hdr, `{"exp":1,"x":[{"a":1,"a":1}]}`), verifier.CheckClaims},
+		{"exp a string", signRaw(t, "RS256", k.rsa, hdr, `{"exp":"tomorrow"}`), verifier.CheckClaims},
+		{"exp negative", signRaw(t, "RS256", k.rsa, hdr, `{"exp":-1}`), verifier.CheckClaims},
+		{"claims invalid UTF-8", signRaw(t, "RS256", k.rsa, hdr, "{\"sub\":\"\xff\"}"), verifier.CheckClaims},
+		{"claims nested too deeply", signRaw(t, "RS256", k.rsa, hdr, `{"x":`+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`}`), verifier.CheckClaims},
+		{"claims well formed", signRaw(t, "RS256", k.rsa, hdr, payload), 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			d, _ := doctor(t, c.token, nil, standardArgs...)
-			if c.check == "" {
+			if c.check == 0 {
 				require.NoError(t, d.err, "diagnose(%s) returned an error, want none", c.name)
 				return
 			}
 			require.Equal(t, "malformed", verifier.Outcome(d.err), "Verify(%s) returned %v, want a malformed-token rejection", c.name, d.err)
-			assert.Equal(t, c.check, d.failed, "diagnose(%s) blamed check %q, want %q (error %v)", c.name, d.failed, c.check, d.err)
+			assert.Equal(t, c.check.String(), d.failed, "diagnose(%s) blamed check %q, want %q (error %v)", c.name, d.failed, c.check, d.err)
 			assertOrder(t, d, c.name)
 		})
 	}
@@ -117,26 +128,26 @@ func TestSharedReasonsNameTheRightCheck(t *testing.T) {
 		changes map[string]any
 		flags   []string
 		reason  string
-		check   string
+		check   verifier.Check // zero: the token is valid
 	}{
-		{"no exp, with max age", hdr, map[string]any{"exp": nil, "iat": nil}, []string{"-max-age", "1h"}, "missing_claim", "exp"},
-		{"no iat, with max age", hdr, map[string]any{"iat": nil}, []string{"-max-age", "1h"}, "missing_claim", "max age"},
-		{"no iat, strict", hdr, map[string]any{"iat": nil}, []string{"-strict"}, "missing_claim", "RFC 9068 profile"},
-		{"no client_id, strict", hdr, map[string]any{"client_id": nil, "azp": "client-42"}, []string{"-strict"}, "missing_claim", "RFC 9068 profile"},
-		{"expired and too old", hdr, map[string]any{"iat": testNow.Add(-5 * hour).Unix(), "exp": testNow.Add(-hour).Unix()}, []string{"-max-age", "1h"}, "expired", "exp"},
-		{"too old only", hdr, map[string]any{"iat": testNow.Add(-5 * hour).Unix()}, []string{"-max-age", "1h"}, "expired", "max age"},
-		{"expired within leeway", hdr, map[string]any{"exp": testNow.Add(-20 * time.Second).Unix()}, nil, "ok", ""},
-		{"expired beyond zero leeway", hdr, map[string]any{"exp": testNow.Add(-20 * time.Second).Unix()}, []string{"-leeway", "0s"}, "expired", "exp"},
-		{"nbf and iat in the future", hdr, map[string]any{"nbf": testNow.Add(hour).Unix(), "iat": testNow.Add(hour).Unix(), "exp": testNow.Add(2 * hour).Unix()}, nil, "not_yet_valid", "nbf"},
-		{"iat in the future, nbf past", hdr, map[string]any{"nbf": testNow.Add(-hour).Unix(), "iat": testNow.Add(hour).Unix()}, nil, "not_yet_valid", "iat"},
-		{"alg NONE", map[string]any{"alg": "NONE"}, nil, nil, "algorithm", "alg not none"},
-		{"alg outside the allowlist", hdr, nil, []string{"-alg", "PS256"}, "algorithm", "alg allowed"},
-		{"alg unknown", map[string]any{"alg": "HS1"}, nil, nil, "algorithm", "alg allowed"},
-		{"alg for another key type", map[string]any{"kid": "test-ec-1"}, nil, nil, "algorithm", "key suits alg"},
-		{"b64 false", map[string]any{"kid": rsaKid, "b64": false}, nil, nil, "unsupported_header", "crit, b64"},
-		{"no iss", hdr, map[string]any{"iss": nil}, nil, "issuer", "issuer"},
-		{"no aud", hdr, map[string]any{"aud": nil}, nil, "audience", "audience"},
-		{"no kid matches no key by alg", map[string]any{"alg": "PS256"}, nil, nil, "unknown_key", "key found"},
+		{"no exp, with max age", hdr, map[string]any{"exp": nil, "iat": nil}, []string{"-max-age", "1h"}, "missing_claim", verifier.CheckExpiry},
+		{"no iat, with max age", hdr, map[string]any{"iat": nil}, []string{"-max-age", "1h"}, "missing_claim", verifier.CheckMaxAge},
+		{"no iat, strict", hdr, map[string]any{"iat": nil}, []string{"-strict"}, "missing_claim", verifier.CheckProfile},
+		{"no client_id, strict", hdr, map[string]any{"client_id": nil, "azp": "client-42"}, []string{"-strict"}, "missing_claim", verifier.CheckProfile},
+		{"expired and too old", hdr, map[string]any{"iat": testNow.Add(-5 * hour).Unix(), "exp": testNow.Add(-hour).Unix()}, []string{"-max-age", "1h"}, "expired", verifier.CheckExpiry},
+		{"too old only", hdr, map[string]any{"iat": testNow.Add(-5 * hour).Unix()}, []string{"-max-age", "1h"}, "expired", verifier.CheckMaxAge},
+		{"expired within leeway", hdr, map[string]any{"exp": testNow.Add(-20 * time.Second).Unix()}, nil, "ok", 0},
+		{"expired beyond zero leeway", hdr, map[string]any{"exp": testNow.Add(-20 * time.Second).Unix()}, []string{"-leeway", "0s"}, "expired", verifier.CheckExpiry},
+		{"nbf and iat in the future", hdr, map[string]any{"nbf": testNow.Add(hour).Unix(), "iat": testNow.Add(hour).Unix(), "exp": testNow.Add(2 * hour).Unix()}, nil, "not_yet_valid", verifier.CheckNotBefore},
+		{"iat in the future, nbf past", hdr, map[string]any{"nbf": testNow.Add(-hour).Unix(), "iat": testNow.Add(hour).Unix()}, nil, "not_yet_valid", verifier.CheckIssuedAt},
+		{"alg NONE", map[string]any{"alg": "NONE"}, nil, nil, "algorithm", verifier.CheckAlgNone},
+		{"alg outside the allowlist", hdr, nil, []string{"-alg", "PS256"}, "algorithm", verifier.CheckAlgorithm},
+		{"alg unknown", map[string]any{"alg": "HS1"}, nil, nil, "algorithm", verifier.CheckAlgorithm},
+		{"alg for another key type", map[string]any{"kid": "test-ec-1"}, nil, nil, "algorithm", verifier.CheckKeyAlgorithm},
+		{"b64 false", map[string]any{"kid": rsaKid, "b64": false}, nil, nil, "unsupported_header", verifier.CheckCritical},
+		{"no iss", hdr, map[string]any{"iss": nil}, nil, "issuer", verifier.CheckIssuer},
+		{"no aud", hdr, map[string]any{"aud": nil}, nil, "audience", verifier.CheckAudience},
+		{"no kid matches no key by alg", map[string]any{"alg": "PS256"}, nil, nil, "unknown_key", verifier.CheckKeyFound},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			alg := "RS256"
@@ -146,7 +157,11 @@ func TestSharedReasonsNameTheRightCheck(t *testing.T) {
 			tok := sign(t, alg, k.rsa, c.header, claims(c.changes))
 			d, _ := doctor(t, tok, nil, append(append([]string(nil), standardArgs...), c.flags...)...)
 			require.Equal(t, c.reason, verifier.Outcome(d.err), "Verify(%s) returned %v, want outcome %q", c.name, d.err, c.reason)
-			assert.Equal(t, c.check, d.failed, "diagnose(%s) blamed check %q, want %q (error %v)", c.name, d.failed, c.check, d.err)
+			want := ""
+			if c.check != 0 {
+				want = c.check.String()
+			}
+			assert.Equal(t, want, d.failed, "diagnose(%s) blamed check %q, want %q (error %v)", c.name, d.failed, want, d.err)
 			assertOrder(t, d, c.name)
 		})
 	}
@@ -389,4 +404,200 @@ func TestIssuerCheckBeforeKeyFetch(t *testing.T) {
 	assert.Equal(t, 1, code, "run with an untrusted issuer exited %d, want 1; output:\n%s", code, &out)
 	assert.Zero(t, hits.Load(), "run with an untrusted issuer fetched the key set %d times, want 0", hits.Load())
 	assert.Contains(t, out.String(), "not fetched (the verifier stopped before looking up a key)", "run did not say the keys were not fetched:\n%s", &out)
+}
+
+// TestCheckLinesFollowVerifier: the Checks section lists verifier.Checks,
+// in that order and under their names, leaving out only the checks the
+// settings do not run, then the doctor's own scope lines.
+func TestCheckLinesFollowVerifier(t *testing.T) {
+	k := loadTestKeys(t)
+	hdr := map[string]any{"kid": rsaKid, "typ": "at+jwt"}
+	valid := sign(t, "RS256", k.rsa, hdr, claims(nil))
+	expired := sign(t, "RS256", k.rsa, hdr, claims(map[string]any{"exp": testNow.Add(-time.Hour).Unix()}))
+	standard := func(extra ...string) []string { return append(append([]string(nil), standardArgs...), extra...) }
+	optional := []verifier.Check{verifier.CheckMaxAge, verifier.CheckProfile}
+
+	for _, c := range []struct {
+		name    string
+		args    []string
+		token   string
+		notRun  []verifier.Check
+		skipped []verifier.Check
+		extra   []string // the doctor's own lines, after the verifier's
+	}{
+		{"defaults", standard(), valid, optional, nil, nil},
+		{"-max-age", standard("-max-age", "1h"), valid, []verifier.Check{verifier.CheckProfile}, nil, nil},
+		{"-strict", standard("-strict"), valid, []verifier.Check{verifier.CheckMaxAge}, nil, nil},
+		{"-strict and -max-age, token refused", standard("-strict", "-max-age", "1h"), expired, nil, nil, nil},
+		{
+			"issuer and audience checks skipped",
+			[]string{"-skip-issuer-check", "-skip-audience-check", "-jwks-file", jwksFile, "-now", nowFlag},
+			valid, optional, []verifier.Check{verifier.CheckIssuer, verifier.CheckAudience}, nil,
+		},
+		{"scope guards", standard("-scope", "read", "-any-scope", "write,admin"), valid, optional, nil, []string{"scopes, all of", "scopes, any of"}},
+		{"scope guards, token refused", standard("-scope", "read"), expired, optional, nil, []string{"scopes, all of"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var want []string
+			for _, check := range verifier.Checks() {
+				if !slices.Contains(c.notRun, check) {
+					want = append(want, check.String())
+				}
+			}
+			want = append(want, c.extra...)
+			d, _ := doctor(t, c.token, nil, c.args...)
+			var got []string
+			for _, l := range d.checks {
+				got = append(got, l.name)
+				if slices.ContainsFunc(c.skipped, func(s verifier.Check) bool { return s.String() == l.name }) {
+					assert.Equal(t, skipped, l.status, "diagnose(%s): line %q has status %d, want skipped", c.name, l.name, l.status)
+				}
+			}
+			assert.Equal(t, want, got, "diagnose(%s) listed these checks; want verifier.Checks() in order, less those not run, then the scope lines", c.name)
+			assertOrder(t, d, c.name)
+		})
+	}
+}
+
+// TestFailedLineIsTheVerifiersCheck: for every golden case the verifier
+// refuses, the failed line is the check the verifier names in
+// verifier.Error.Check (CheckKeyFound for keys that cannot be obtained).
+func TestFailedLineIsTheVerifiersCheck(t *testing.T) {
+	k := loadTestKeys(t)
+	for _, c := range goldenCases(t, k) {
+		if c.want == 2 || c.token == "" {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			input := c.token
+			var args []string
+			for _, a := range c.args {
+				if a != "$TOKEN" && a != "-" {
+					args = append(args, a)
+				}
+			}
+			if c.stdin != "" {
+				input = strings.ReplaceAll(c.stdin, "$TOKEN", c.token)
+			}
+			d, _ := doctor(t, input, c.env, args...)
+			var e *verifier.Error
+			switch {
+			case errors.As(d.err, &e):
+				assert.Equal(t, e.Check.String(), d.failed, "case %q: Verify refused at %v (%v), the doctor blamed %q", c.name, e.Check, d.err, d.failed)
+			case errors.Is(d.err, verifier.ErrKeysUnavailable):
+				assert.Equal(t, verifier.CheckKeyFound.String(), d.failed, "case %q: keys unavailable (%v), the doctor blamed %q", c.name, d.err, d.failed)
+			}
+		})
+	}
+}
+
+// TestSeveralSuitableKeys: the verifier checks a token's signature with one
+// key only, so it refuses a token for which several keys suit the
+// algorithm; the doctor says which keys and what to change.
+func TestSeveralSuitableKeys(t *testing.T) {
+	k := loadTestKeys(t)
+	// A PEM file of two EC keys without IDs, both for ES256.
+	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err, "ecdsa.GenerateKey")
+	var pemData []byte
+	for _, pub := range []any{k.ec.Public(), other.Public()} {
+		der, err := x509.MarshalPKIXPublicKey(pub)
+		require.NoError(t, err, "x509.MarshalPKIXPublicKey")
+		pemData = append(pemData, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})...)
+	}
+	pemFile := filepath.Join(t.TempDir(), "two-ec.pem")
+	require.NoError(t, os.WriteFile(pemFile, pemData, 0o600), "writing %s", pemFile)
+
+	rotation := []string{"-issuer", testIssuer, "-audience", testAudience, "-jwks-file", rotationJWKSFile, "-now", nowFlag}
+	for _, c := range []struct {
+		name   string
+		args   []string
+		token  string
+		failed string   // the failed check, "" for none
+		detail []string // in the failed line's detail, or the signature line's
+	}{
+		{
+			"no kid, three RSA keys", rotation,
+			sign(t, "RS256", k.rsa, nil, claims(nil)), verifier.CheckKeyFound.String(),
+			[]string{
+				`unknown signing key: token has no "kid" and 3 keys suit RS256`,
+				"\nkeys that suit RS256: " + `RSA key "test-rsa-1"; RSA key "test-rsa-2"; RSA key "test-rsa-3"`,
+				"\na token's signature is checked with one key only: give the token a kid, or the keys distinct algs",
+			},
+		},
+		{
+			"unknown kid, two EC keys without ID",
+			[]string{"-issuer", testIssuer, "-audience", testAudience, "-pem-file", pemFile, "-now", nowFlag},
+			sign(t, "ES256", k.ec, map[string]any{"kid": "ec-2026"}, claims(nil)), verifier.CheckKeyFound.String(),
+			[]string{
+				`unknown signing key: 2 keys suit ES256 for the token's "kid"`,
+				"\nkeys that suit ES256: EC key without ID; EC key without ID",
+				"give each key its own kid, or the keys distinct algs",
+			},
+		},
+		{
+			"kid names one of the three", rotation,
+			sign(t, "RS256", k.rsa, map[string]any{"kid": rsaKid}, claims(nil)), "",
+			[]string{`verified with RSA key "test-rsa-1"`},
+		},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, _ := doctor(t, c.token, nil, c.args...)
+			assert.Equal(t, c.failed, d.failed, "diagnose(%s) failed at %q (error %v), want %q", c.name, d.failed, d.err, c.failed)
+			want := c.failed
+			if want == "" {
+				want = verifier.CheckSignature.String()
+			}
+			var detail string
+			for _, l := range d.checks {
+				if l.name == want {
+					detail = l.detail
+				}
+			}
+			for _, s := range c.detail {
+				assert.Contains(t, detail, s, "diagnose(%s): line %q says %q, want it to contain %q", c.name, want, detail, s)
+			}
+			if c.failed != "" {
+				assert.Nil(t, d.signedBy, "diagnose(%s) names the key %v as the signer of a token the verifier refused before the signature", c.name, d.signedBy)
+			}
+			assertOrder(t, d, c.name)
+		})
+	}
+}
+
+// TestSignerTriesOneKey: signer names the key that verified, as the
+// verifier finds it: the one candidate that suits the algorithm. With
+// several it names none and tries none, even if one of them would verify.
+func TestSignerTriesOneKey(t *testing.T) {
+	k := loadTestKeys(t)
+	load := func(path string) map[string]*jwks.Key {
+		data, err := os.ReadFile(path)
+		require.NoError(t, err, "reading %s", path)
+		keys, err := jwks.ParseJWKS(data)
+		require.NoError(t, err, "jwks.ParseJWKS(%s)", path)
+		byID := map[string]*jwks.Key{}
+		for _, key := range keys {
+			byID[key.ID()] = key
+		}
+		return byID
+	}
+	rotation, std := load(rotationJWKSFile), load(jwksFile)
+	token := sign(t, "RS256", k.rsa, nil, claims(nil))
+	for _, c := range []struct {
+		name string
+		keys []*jwks.Key
+		want *jwks.Key
+	}{
+		{"the one key", []*jwks.Key{rotation[rsaKid]}, rotation[rsaKid]},
+		{"one suitable key among others", []*jwks.Key{std["test-ec-1"], rotation[rsaKid]}, rotation[rsaKid]},
+		{"one suitable key that does not verify", []*jwks.Key{std["test-ec-1"], rotation["test-rsa-2"]}, nil},
+		{"two suitable keys, the second verifies", []*jwks.Key{rotation["test-rsa-2"], rotation[rsaKid]}, nil},
+		{"no key", nil, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := &recorder{called: true, query: jwks.Query{Issuer: testIssuer, Algorithm: "RS256"}, keys: c.keys}
+			got := signer(r, token)
+			assert.Equal(t, c.want, got, "signer(keys %v, RS256 token) named the wrong key", describeKeys(c.keys))
+		})
+	}
 }

@@ -3,11 +3,14 @@
 //
 // Give it the token and the settings the middleware runs with: the trusted
 // issuer, the key source, the accepted audience, the algorithms and the
-// scopes a route requires. It decodes the token's header and claims, runs
-// the real verifier once with those settings, lists every check in the
-// verifier's order with its outcome, and prints the HTTP answer the
-// middleware would send: status, WWW-Authenticate and JSON body, byte for
-// byte as the net/http, Echo and Gin adapters write them.
+// scopes a route requires. It decodes the token's header and claims as
+// strictly as the verifier reads them, runs the real verifier once with
+// those settings, and lists every check of verifier.Checks that runs with
+// them, in the verifier's order and under the verifier's names, with its
+// outcome: the failed check is the one the verifier names in its error.
+// The scope requirements follow. Last comes the HTTP answer the middleware
+// would send: status, WWW-Authenticate and JSON body, byte for byte as the
+// net/http, Echo and Gin adapters write them.
 //
 // Usage:
 //

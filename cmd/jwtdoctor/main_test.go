@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,7 +35,10 @@ const (
 	testAudience = "https://api.test"
 	nowFlag      = "2026-01-01T12:00:00Z"
 	jwksFile     = "testdata/keys/jwks.json"
-	rsaKid       = "test-rsa-1"
+	// rotationJWKSFile holds three RSA keys for RS256, test-rsa-1 among
+	// them.
+	rotationJWKSFile = "testdata/keys/jwks-rotation.json"
+	rsaKid           = "test-rsa-1"
 	// testSecret is the HMAC secret of the HS256 cases, passed in the
 	// environment variable JWT_SECRET.
 	testSecret = "test-only-hmac-secret-for-jwtdoctor-0123456789"
@@ -199,6 +203,11 @@ func goldenCases(t *testing.T, k testKeys) []goldenCase {
 			token: sign(t, "RS256", k.rsa, map[string]any{"kid": rsaKid, "crit": []string{"exp"}, "exp": 1}, claims(nil)), want: 1,
 		},
 		{name: "unknown_key", args: with(), token: sign(t, "RS256", k.rsa, map[string]any{"kid": "retired-key"}, claims(nil)), want: 1},
+		{
+			name:  "unknown_key_no_kid_several_keys_suit",
+			args:  []string{"-issuer", testIssuer, "-audience", testAudience, "-jwks-file", rotationJWKSFile, "-now", nowFlag, "-realm", "api", "$TOKEN"},
+			token: sign(t, "RS256", k.rsa, map[string]any{"typ": "at+jwt"}, claims(nil)), want: 1,
+		},
 		{
 			name: "algorithm_key_mismatch_hs256_with_rsa_kid", args: with(),
 			token: sign(t, "HS256", []byte(testSecret), map[string]any{"kid": rsaKid}, claims(nil)), want: 1,
@@ -376,5 +385,32 @@ func TestOutputNeverLeaks(t *testing.T) {
 				assert.NotContains(t, out, s, "run for case %q printed the %s; it must never appear in output", c.name, what)
 			}
 		})
+	}
+}
+
+// TestREADMESample: the doctor output quoted in the repository README
+// (section "Troubleshoot 401, 403 and 503") is an excerpt of the golden
+// output of the expired case: each of its lines appears there, in order.
+func TestREADMESample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err, "reading README.md")
+	_, section, ok := strings.Cut(string(readme), "### Troubleshoot 401, 403 and 503")
+	require.True(t, ok, "README.md has no section \"Troubleshoot 401, 403 and 503\"")
+	var sample []string
+	for block := range strings.SplitSeq(section, "```") {
+		if strings.Contains(block, "refused at check") {
+			sample = strings.Split(strings.Trim(block, "\n"), "\n")
+			break
+		}
+	}
+	require.NotEmpty(t, sample, "README.md section \"Troubleshoot 401, 403 and 503\" quotes no doctor output")
+	golden, err := os.ReadFile(filepath.Join("testdata", "golden", "expired.txt"))
+	require.NoError(t, err, "reading the golden output of the expired case")
+	lines := strings.Split(string(golden), "\n")
+	at := 0
+	for _, l := range sample {
+		i := slices.Index(lines[at:], l)
+		require.GreaterOrEqual(t, i, 0, "README.md quotes the doctor line %q, which testdata/golden/expired.txt does not have after line %d", l, at)
+		at += i + 1
 	}
 }

@@ -21,7 +21,7 @@ func (d *diagnosis) write(w io.Writer, s *setup) {
 	p.blank()
 	d.writeToken(p, s)
 	p.blank()
-	d.writeChecks(p)
+	d.writeChecks(p, s.nameWidth())
 	p.blank()
 	d.writeResult(p)
 }
@@ -167,15 +167,24 @@ func showName(name string) string {
 	return strconv.Quote(name)
 }
 
-func (d *diagnosis) writeChecks(p *printer) {
+// writeChecks prints one line per check, the names in a column width
+// wide; the further lines of a detail are aligned under its first.
+func (d *diagnosis) writeChecks(p *printer, width int) {
 	p.line("Checks (in the verifier's order; it stops at the first failure)")
 	if d.inputErr != nil {
 		p.line("  none: no token reached the verifier")
 		return
 	}
+	indent := strings.Repeat(" ", len("  [FAIL] ")+width)
 	for _, c := range d.checks {
 		mark := map[status]string{passed: "[ok]  ", failed: "[FAIL]", skipped: "[--]  ", notReached: "[--]  "}[c.status]
-		p.line("  %s %-19s%s", mark, c.name, c.detail)
+		first, more, _ := strings.Cut(c.detail, "\n")
+		p.line("  %s %-*s%s", mark, width, c.name, first)
+		for l := range strings.SplitSeq(more, "\n") {
+			if l != "" {
+				p.line("%s%s", indent, l)
+			}
+		}
 	}
 }
 

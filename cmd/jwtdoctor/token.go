@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
+	"encoding/json/jsontext"
+	json "encoding/json/v2"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -64,17 +64,14 @@ func schemeOf(input string) string {
 }
 
 // tokenInfo is the token as the doctor decodes it for the report. It never
-// keeps the token or its signature, only what may be printed and what tells
-// apart the checks that share one rejection reason.
+// keeps the token or its signature, only what may be printed.
 type tokenInfo struct {
-	size       int
-	parts      int
-	compactErr string // why the token is not three base64url parts
+	size  int
+	parts int
 
 	header    []member
 	headerErr string // why the header could not be decoded
 	alg       string
-	hasAlg    bool // "alg" is present and a string
 	typ       string
 
 	claims    []member
@@ -90,7 +87,7 @@ type tokenInfo struct {
 // member is one member of a JSON object, in the order of the token.
 type member struct {
 	name string
-	raw  json.RawMessage
+	raw  jsontext.Value
 }
 
 // timeClaim is a NumericDate claim.
@@ -100,22 +97,12 @@ type timeClaim struct {
 	t       time.Time
 }
 
-// decodeToken decodes token for the report.
+// decodeToken decodes token for the report, as far as it can: the header
+// and claims of a token the verifier refuses are shown when they decode.
 func decodeToken(token string) *tokenInfo {
 	t := &tokenInfo{size: len(token)}
 	parts := strings.Split(token, ".")
 	t.parts = len(parts)
-	switch {
-	case len(parts) != 3:
-		t.compactErr = fmt.Sprintf("%d %s, not 3", len(parts), plural(len(parts), "part", "parts"))
-		if len(parts) == 5 {
-			t.compactErr += " (5 parts is an encrypted token, JWE)"
-		}
-	case strings.IndexFunc(token, func(r rune) bool { return r != '.' && !isBase64URL(r) }) >= 0:
-		t.compactErr = "a character outside the base64url alphabet"
-	case parts[0] == "":
-		t.compactErr = "empty header"
-	}
 
 	var err error
 	if t.header, err = decodeObject(parts[0]); err != nil {
@@ -124,9 +111,9 @@ func decodeToken(token string) *tokenInfo {
 	for _, m := range t.header {
 		switch m.name {
 		case "alg":
-			t.hasAlg = json.Unmarshal(m.raw, &t.alg) == nil
+			t.alg, _ = stringValue(m.raw)
 		case "typ":
-			_ = json.Unmarshal(m.raw, &t.typ)
+			t.typ, _ = stringValue(m.raw)
 		}
 	}
 
@@ -166,14 +153,12 @@ func decodeToken(token string) *tokenInfo {
 	return t
 }
 
-func isBase64URL(r rune) bool {
-	return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_'
-}
-
-var errNotObject = errors.New("not a JSON object")
-
 // decodeObject decodes a base64url JSON object, keeping its members in
-// order. Its errors never quote the input.
+// order. It reads the JSON as the verifier does, with the strict decoder of
+// encoding/json/jsontext: invalid UTF-8 (escaped lone surrogates included),
+// a duplicate member name at any depth and anything after the object are
+// refused, and names are kept exactly as written. Its errors give offsets
+// in the decoded part, never its bytes.
 func decodeObject(part string) ([]member, error) {
 	if part == "" {
 		return nil, errors.New("empty")
@@ -186,62 +171,94 @@ func decodeObject(part string) ([]member, error) {
 		}
 		return nil, errors.New("not base64url")
 	}
-	if !utf8.Valid(data) {
-		return nil, errors.New("not valid UTF-8")
+	// jsontext refuses invalid UTF-8 too, but reports where the string
+	// holding it starts; this names the byte.
+	if i := invalidUTF8(data); i >= 0 {
+		return nil, fmt.Errorf("invalid UTF-8 at offset %d", i)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	tok, err := dec.Token()
+	dec := jsontext.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.ReadToken()
 	if err != nil {
-		return nil, jsonProblem(err)
+		return nil, jsonProblem(err, data)
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	if tok.Kind() != '{' {
 		return nil, errNotObject
 	}
 	var members []member
-	for dec.More() {
-		tok, err := dec.Token()
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken() // a string: jsontext allows no other name
 		if err != nil {
-			return nil, jsonProblem(err)
+			return nil, jsonProblem(err, data)
 		}
-		name, _ := tok.(string) // object keys are always strings
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, jsonProblem(err)
+		name := tok.String() // before the next read voids tok
+		raw, err := dec.ReadValue()
+		if err != nil {
+			return nil, jsonProblem(err, data)
 		}
-		members = append(members, member{name, raw})
+		members = append(members, member{name, bytes.Clone(raw)})
 	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, jsonProblem(err)
+	if _, err := dec.ReadToken(); err != nil { // the closing brace
+		return nil, jsonProblem(err, data)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON object")
+	end := dec.InputOffset()
+	if _, err := dec.ReadToken(); err != io.EOF {
+		rest := data[end:]
+		return nil, fmt.Errorf("data after the JSON object at offset %d", int(end)+len(rest)-len(bytes.TrimLeft(rest, " \t\r\n")))
 	}
 	return members, nil
 }
 
-// jsonProblem describes a JSON decoding error by position only.
-func jsonProblem(err error) error {
-	var syntax *json.SyntaxError
+var errNotObject = errors.New("not a JSON object")
+
+// jsonProblem describes an error of the JSON decoder by its offset in data
+// only: the decoder's own messages quote the input.
+func jsonProblem(err error, data []byte) error {
+	var syntax *jsontext.SyntacticError
 	switch {
+	case err == io.EOF, errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("invalid JSON: unexpected end at offset %d", len(data))
+	case errors.As(err, &syntax) && syntax.Err == jsontext.ErrDuplicateName:
+		return fmt.Errorf("duplicate member name at offset %d", syntax.ByteOffset)
 	case errors.As(err, &syntax):
-		return fmt.Errorf("invalid JSON at offset %d", syntax.Offset)
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return errors.New("invalid JSON: unexpected end")
+		return fmt.Errorf("invalid JSON at offset %d", syntax.ByteOffset)
 	}
 	return errors.New("invalid JSON")
 }
 
+// invalidUTF8 returns the offset of the first byte of data that is not
+// part of a valid UTF-8 character, or -1.
+func invalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// stringValue returns the content of a JSON string value.
+func stringValue(raw jsontext.Value) (string, bool) {
+	if raw.Kind() != '"' {
+		return "", false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
 // readTime reads a NumericDate as the verifier does: seconds since 1970,
 // possibly fractional, from 0 to the end of the year 9999.
-func readTime(raw json.RawMessage) timeClaim {
+func readTime(raw jsontext.Value) timeClaim {
 	c := timeClaim{present: true}
-	var n json.Number
-	if json.Unmarshal(raw, &n) != nil {
+	if raw.Kind() != '0' {
 		return c
 	}
-	f, err := strconv.ParseFloat(string(n), 64)
-	if err != nil || f < 0 || f > 253402300799 {
+	var f float64
+	if json.Unmarshal(raw, &f) != nil || f < 0 || f > 253402300799 {
 		return c
 	}
 	sec, frac := math.Modf(f)
@@ -252,19 +269,18 @@ func readTime(raw json.RawMessage) timeClaim {
 // showValue formats a header or claim value: a string quoted with %q, any
 // other value as compact JSON, both shortened past maxShown bytes and with
 // non-printable characters escaped.
-func showValue(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
+func showValue(raw jsontext.Value) string {
+	if s, ok := stringValue(raw); ok {
 		if len(s) > maxShown {
 			return fmt.Sprintf("%q... (%d bytes)", clipUTF8(s, maxShown), len(s))
 		}
 		return fmt.Sprintf("%q", s)
 	}
-	var buf bytes.Buffer
-	if json.Compact(&buf, raw) != nil {
+	v := jsontext.Value(bytes.Clone(raw))
+	if v.Compact() != nil {
 		return "(invalid JSON)"
 	}
-	out := escapeNonPrintable(buf.String())
+	out := escapeNonPrintable(string(v))
 	if len(out) > maxShown {
 		return fmt.Sprintf("%s... (%d bytes)", clipUTF8(out, maxShown), len(out))
 	}
