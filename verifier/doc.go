@@ -23,17 +23,18 @@
 // claims with the standard library's strict JSON decoder
 // (encoding/json/jsontext): duplicate member names, invalid UTF-8 and
 // anything after the object are rejected, names are compared exactly, and
-// values nest at most 32 levels. It then runs the checks that [Checks]
-// lists, in that order, and stops at the first that fails: the "alg"
-// allowlist ("none" never), no "crit" extension and no unencoded payload,
-// "iss" among the trusted issuers before any key is looked up, exactly one
-// key of the source for the token's issuer, "kid" and "alg" whose type suits
-// the algorithm (so a token costs at most one signature check), the
-// signature, "exp" present and not passed, "nbf" and "iat" not in the
-// future (each within the configured leeway), and "aud" naming an accepted
-// audience. The token's "jku", "x5u", "jwk" and "x5c" headers are never used
-// to find keys. Config.StrictRFC9068 adds the access-token profile of RFC
-// 9068 ("typ" at+jwt; "sub", "client_id", "iat", "jti" required), and
+// values nest at most 32 levels. The checks it runs, and their order, are
+// those [Checks] returns, one [Check] constant each; it stops at the first
+// that fails. Among them: an allowlist of "alg" values that never admits
+// "none"; no "crit" extension and no unencoded payload; "iss" among the
+// trusted issuers, checked before any key is looked up; exactly one key of
+// the source, for the token's issuer, "kid" and "alg", whose type suits the
+// algorithm (so that a token costs at most one signature check); the
+// signature; "exp" present and not passed, "nbf" and "iat" not in the future,
+// each within the configured leeway; "aud" naming an accepted audience. The
+// token's "jku", "x5u", "jwk" and "x5c" headers are never used to find keys.
+// Config.StrictRFC9068 adds the access-token profile of RFC 9068 ("typ"
+// at+jwt; "sub", "client_id", "iat", "jti" required), and
 // Config.MaxTokenAge a limit on the time since "iat".
 //
 // # Errors
