@@ -202,12 +202,15 @@ func checkRSA(p *rsa.PublicKey) error {
 	return nil
 }
 
-// checkEC checks that p is a point on a supported curve and returns its
-// kind and a copy made by re-parsing the point, which rejects points off the
-// curve and the point at infinity.
+// checkEC checks that p is a valid point on a supported curve and returns
+// its kind and a copy. It reads the point through [ecdsa.PublicKey.Bytes],
+// which refuses negative or overlong coordinates, coordinates not reduced
+// modulo the field prime, points off the curve and the point at infinity,
+// and parses the encoding back into the copy, so that the copy shares no
+// memory with p.
 func checkEC(p *ecdsa.PublicKey) (kind, *ecdsa.PublicKey, error) {
-	if p == nil || p.Curve == nil || p.X == nil || p.Y == nil {
-		return 0, nil, errors.New("incomplete EC public key")
+	if p == nil || p.Curve == nil {
+		return 0, nil, errIncompleteEC
 	}
 	var kd kind
 	switch p.Curve {
@@ -220,19 +223,36 @@ func checkEC(p *ecdsa.PublicKey) (kind, *ecdsa.PublicKey, error) {
 	default:
 		return 0, nil, fmt.Errorf("unsupported EC curve %s", p.Curve.Params().Name)
 	}
-	size := (p.Curve.Params().BitSize + 7) / 8
-	if p.X.Sign() < 0 || p.Y.Sign() < 0 || p.X.BitLen() > 8*size || p.Y.BitLen() > 8*size {
-		return 0, nil, errors.New("EC point coordinates out of range")
-	}
-	raw := make([]byte, 1+2*size)
-	raw[0] = 4
-	p.X.FillBytes(raw[1 : 1+size])
-	p.Y.FillBytes(raw[1+size:])
-	cp, err := ecdsa.ParseUncompressedPublicKey(p.Curve, raw)
+	raw, err := ecPointBytes(p)
 	if err != nil {
-		return 0, nil, errors.New("EC point is not on the curve")
+		return 0, nil, err
+	}
+	cp, err := ecdsa.ParseUncompressedPublicKey(p.Curve, raw)
+	if err != nil { // cannot happen: Bytes checked the same encoding
+		return 0, nil, fmt.Errorf("EC public key is not a valid %s point: %w", p.Curve.Params().Name, err)
 	}
 	return kd, cp, nil
+}
+
+var errIncompleteEC = errors.New("incomplete EC public key")
+
+// ecPointBytes returns the uncompressed encoding of p, whose curve is one
+// that Bytes supports. Bytes panics when X or Y is nil, as it reads them
+// as big.Int values; that is reported as an incomplete key, like a missing
+// curve. Other invalid points come back as Bytes's error, which names the
+// reason (negative or overflowing coordinate, point not on curve) without
+// quoting the coordinates.
+func ecPointBytes(p *ecdsa.PublicKey) (raw []byte, err error) {
+	defer func() {
+		if recover() != nil {
+			raw, err = nil, errIncompleteEC
+		}
+	}()
+	raw, err = p.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("EC public key is not a valid %s point: %w", p.Curve.Params().Name, err)
+	}
+	return raw, nil
 }
 
 // ID returns the key ID, matched against the "kid" header of tokens.

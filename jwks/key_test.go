@@ -49,6 +49,42 @@ func newECKey(t testing.TB, c elliptic.Curve) *ecdsa.PrivateKey {
 	return k
 }
 
+// ecCoordinates returns the coordinates of pub as fixed-width big-endian
+// bytes, read from its uncompressed encoding. pub must be valid.
+func ecCoordinates(pub *ecdsa.PublicKey) (x, y []byte) {
+	raw, err := pub.Bytes()
+	if err != nil {
+		panic(fmt.Sprintf("ecdsa.PublicKey.Bytes of a test key: %v", err))
+	}
+	size := (len(raw) - 1) / 2
+	return raw[1 : 1+size], raw[1+size:]
+}
+
+// ecScalar returns the private scalar of priv as fixed-width big-endian
+// bytes, the "d" of a JWK.
+func ecScalar(priv *ecdsa.PrivateKey) []byte {
+	d, err := priv.Bytes()
+	if err != nil {
+		panic(fmt.Sprintf("ecdsa.PrivateKey.Bytes of a test key: %v", err))
+	}
+	return d
+}
+
+// handMadeECKey returns the key a user gets by setting the fields of an
+// ecdsa.PublicKey by hand, which is how the refusal tests build invalid
+// points (off the curve, out of range, missing coordinates).
+func handMadeECKey(c elliptic.Curve, x, y *big.Int) *ecdsa.PublicKey {
+	//lint:ignore SA1019 users may still set X and Y by hand; NewPublicKey must check what they set.
+	return &ecdsa.PublicKey{Curve: c, X: x, Y: y}
+}
+
+// ecBigCoordinates is ecCoordinates as big.Int values, for building
+// hand-made keys.
+func ecBigCoordinates(pub *ecdsa.PublicKey) (x, y *big.Int) {
+	xb, yb := ecCoordinates(pub)
+	return new(big.Int).SetBytes(xb), new(big.Int).SetBytes(yb)
+}
+
 func newEd25519Key(t testing.TB) ed25519.PrivateKey {
 	t.Helper()
 	_, k, err := ed25519.GenerateKey(rand.Reader)
@@ -112,6 +148,10 @@ func TestNewPublicKeyAccepts(t *testing.T) {
 	p256 := newECKey(t, elliptic.P256())
 	p384 := newECKey(t, elliptic.P384())
 	p521 := newECKey(t, elliptic.P521())
+	handMade := func(priv *ecdsa.PrivateKey) *ecdsa.PublicKey {
+		x, y := ecBigCoordinates(&priv.PublicKey)
+		return handMadeECKey(priv.Curve, x, y)
+	}
 	ed := newEd25519Key(t)
 	e3 := &rsa.PublicKey{N: rsaKey.N, E: 3}
 	// 8192 bits is the upper limit; the modulus is odd, a multiple of 3 and
@@ -131,6 +171,9 @@ func TestNewPublicKeyAccepts(t *testing.T) {
 		{"P-256", &p256.PublicKey, "EC", []string{"ES256"}},
 		{"P-384", &p384.PublicKey, "EC", []string{"ES384"}},
 		{"P-521", &p521.PublicKey, "EC", []string{"ES512"}},
+		{"P-256 set by hand", handMade(p256), "EC", []string{"ES256"}},
+		{"P-384 set by hand", handMade(p384), "EC", []string{"ES384"}},
+		{"P-521 set by hand", handMade(p521), "EC", []string{"ES512"}},
 		{"Ed25519", ed.Public(), "OKP", []string{"EdDSA", "Ed25519"}},
 	}
 	for _, tt := range tests {
@@ -178,13 +221,13 @@ func TestNewPublicKeyCopiesRSAAndEC(t *testing.T) {
 	require.NoError(t, err)
 	assert.NoError(t, rk.Verify("RS256", data, sig), "Verify after the caller modified its *rsa.PublicKey; want the key unaffected")
 
-	ecPriv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	ecPub := ecPriv.PublicKey
-	ecPub.X, ecPub.Y = new(big.Int).Set(ecPriv.X), new(big.Int).Set(ecPriv.Y)
-	ek, err := NewPublicKey("", &ecPub)
+	ecPriv := newECKey(t, elliptic.P256())
+	ecX, ecY := ecBigCoordinates(&ecPriv.PublicKey)
+	ecPub := handMadeECKey(elliptic.P256(), ecX, ecY)
+	ek, err := NewPublicKey("", ecPub)
 	require.NoError(t, err, "NewPublicKey(EC)")
-	ecPub.X.SetInt64(1)
+	//lint:ignore SA1019 the test changes the caller's key after the call, as a user may.
+	ecPub.X.SetInt64(1) // the caller reuses its key
 	r, s, err := ecdsa.Sign(rand.Reader, ecPriv, digest)
 	require.NoError(t, err)
 	p1363 := make([]byte, 64)
@@ -206,6 +249,9 @@ func TestNewPublicKeyRefuses(t *testing.T) {
 	one := big.NewInt(1)
 	p256 := newECKey(t, elliptic.P256())
 	p256Params := elliptic.P256().Params()
+	x, y := ecBigCoordinates(&p256.PublicKey)
+	p521 := newECKey(t, elliptic.P521())
+	x521, y521 := ecBigCoordinates(&p521.PublicKey)
 	p224 := elliptic.P224().Params()
 	customP256 := *p256Params // same parameters, but not the crypto/elliptic implementation
 	x25519, err := ecdh.X25519().GenerateKey(rand.Reader)
@@ -234,14 +280,22 @@ func TestNewPublicKeyRefuses(t *testing.T) {
 		{"RSA negative exponent", &rsa.PublicKey{N: n, E: -65537}, "exponent -65537"},
 		{"RSA value, not pointer", rsaKey.PublicKey, "unsupported public key type"},
 		{"RSA private key", rsaKey, "unsupported public key type"},
-		{"EC point off the curve", &ecdsa.PublicKey{Curve: elliptic.P256(), X: p256.X, Y: new(big.Int).Add(p256.Y, one)}, "not on the curve"},
-		{"EC point at infinity", &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int), Y: new(big.Int)}, "not on the curve"},
-		{"EC x not reduced", &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).Add(p256.X, p256Params.P), Y: p256.Y}, "EC point"},
-		{"EC negative x", &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).Neg(p256.X), Y: p256.Y}, "out of range"},
-		{"EC x missing", &ecdsa.PublicKey{Curve: elliptic.P256(), Y: p256.Y}, "incomplete"},
-		{"EC curve missing", &ecdsa.PublicKey{X: p256.X, Y: p256.Y}, "incomplete"},
-		{"EC P-224", &ecdsa.PublicKey{Curve: elliptic.P224(), X: p224.Gx, Y: p224.Gy}, "unsupported EC curve P-224"},
-		{"EC generic CurveParams", &ecdsa.PublicKey{Curve: &customP256, X: p256.X, Y: p256.Y}, "unsupported EC curve"},
+		{"EC point off the curve", handMadeECKey(elliptic.P256(), x, new(big.Int).Add(y, one)), "not a valid P-256 point"},
+		{"EC point at infinity", handMadeECKey(elliptic.P256(), new(big.Int), new(big.Int)), "not a valid P-256 point"},
+		{"EC x not reduced", handMadeECKey(elliptic.P256(), new(big.Int).Add(x, p256Params.P), y), "not a valid P-256 point"},
+		{"EC y not reduced", handMadeECKey(elliptic.P256(), x, new(big.Int).Add(y, p256Params.P)), "not a valid P-256 point"},
+		{"EC negative x", handMadeECKey(elliptic.P256(), new(big.Int).Neg(x), y), "not a valid P-256 point"},
+		{"EC negative y", handMadeECKey(elliptic.P256(), x, new(big.Int).Neg(y)), "not a valid P-256 point"},
+		{"EC x of 257 bits", handMadeECKey(elliptic.P256(), new(big.Int).SetBit(x, 256, 1), y), "not a valid P-256 point"},
+		{"EC P-521 x of 528 bits", handMadeECKey(elliptic.P521(), new(big.Int).SetBit(x521, 527, 1), y521), "not a valid P-521 point"},
+		{"EC P-521 y not reduced", handMadeECKey(elliptic.P521(), x521, new(big.Int).Add(y521, elliptic.P521().Params().P)), "not a valid P-521 point"},
+		{"EC x missing", handMadeECKey(elliptic.P256(), nil, y), "incomplete"},
+		{"EC y missing", handMadeECKey(elliptic.P256(), x, nil), "incomplete"},
+		{"EC x and y missing", &ecdsa.PublicKey{Curve: elliptic.P256()}, "incomplete"},
+		{"EC curve missing", handMadeECKey(nil, x, y), "incomplete"},
+		{"EC empty", &ecdsa.PublicKey{}, "incomplete"},
+		{"EC P-224", handMadeECKey(elliptic.P224(), p224.Gx, p224.Gy), "unsupported EC curve P-224"},
+		{"EC generic CurveParams", handMadeECKey(&customP256, x, y), "unsupported EC curve"},
 		{"EC private key", p256, "unsupported public key type"},
 		{"Ed25519 31 bytes", ed25519.PublicKey(make([]byte, 31)), "31 bytes"},
 		{"Ed25519 33 bytes", ed25519.PublicKey(make([]byte, 33)), "33 bytes"},
@@ -260,6 +314,11 @@ func TestNewPublicKeyRefuses(t *testing.T) {
 			assert.Nil(t, k, "NewPublicKey(%s) returned a key with its error", tt.name)
 			assert.Contains(t, err.Error(), tt.wantMsg, "NewPublicKey(%s) error", tt.name)
 			assert.Contains(t, err.Error(), `"bad-kid"`, "NewPublicKey(%s) error should name the key", tt.name)
+			for _, c := range []*big.Int{x, y} {
+				for _, form := range []string{c.String(), c.Text(16), b64(c.Bytes())} {
+					assert.NotContains(t, err.Error(), form, "NewPublicKey(%s) error quotes a coordinate of the key", tt.name)
+				}
+			}
 			assert.True(t, strings.HasPrefix(err.Error(), "jwks: "), "error %q should start with the package name", err)
 		})
 	}
