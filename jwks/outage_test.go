@@ -375,7 +375,8 @@ func TestPoisonedSet(t *testing.T) {
 	other := genEC(t, elliptic.P256())
 	// other's point with y+1: same lengths, off the curve.
 	offCurve := ecJWK("bad", other)
-	y := new(big.Int).Add(other.Y, big.NewInt(1))
+	_, y := ecBigCoordinates(&other.PublicKey)
+	y.Add(y, big.NewInt(1))
 	offCurve["y"] = b64url(y.FillBytes(make([]byte, 32)))
 	rsaPriv := rsaTestKey()
 	noModulus := map[string]any{"kty": "RSA", "kid": "bad", "e": b64url(big.NewInt(int64(rsaPriv.E)).Bytes())}

@@ -56,12 +56,8 @@ func rsaJWK(kid string, pub *rsa.PublicKey) jwkMap {
 }
 
 func ecJWK(kid string, pub *ecdsa.PublicKey) jwkMap {
-	size := (pub.Curve.Params().BitSize + 7) / 8
-	return jwkMap{
-		"kty": "EC", "kid": kid, "crv": pub.Curve.Params().Name,
-		"x": b64(pub.X.FillBytes(make([]byte, size))),
-		"y": b64(pub.Y.FillBytes(make([]byte, size))),
-	}
+	x, y := ecCoordinates(pub)
+	return jwkMap{"kty": "EC", "kid": kid, "crv": pub.Curve.Params().Name, "x": b64(x), "y": b64(y)}
 }
 
 func okpJWK(kid string, pub ed25519.PublicKey) jwkMap {
@@ -146,7 +142,8 @@ func TestParseJWKRefuses(t *testing.T) {
 		"qi", b64(rsaKey.Precomputed.Qinv.Bytes()),
 	)
 	ecPub := ecJWK("kid-e", &p256.PublicKey)
-	offCurve := ecPub.with("y", b64(new(big.Int).Add(p256.Y, big.NewInt(1)).FillBytes(make([]byte, 32))))
+	_, p256Y := ecBigCoordinates(&p256.PublicKey)
+	offCurve := ecPub.with("y", b64(new(big.Int).Add(p256Y, big.NewInt(1)).FillBytes(make([]byte, 32))))
 	weakN := new(big.Int).SetBit(new(big.Int).Rsh(rsaKey.N, 1024), 0, 1) // odd, 1024 bits
 
 	tests := []struct {
@@ -161,7 +158,7 @@ func TestParseJWKRefuses(t *testing.T) {
 		{"key_ops empty", ecPub.with("key_ops", []string{}).json(t), `key_ops does not include "verify"`},
 		{"RSA private key", rsaPriv.json(t), "private key material"},
 		{"RSA with d only", rsaPub.with("d", b64(rsaKey.D.Bytes())).json(t), "private key material"},
-		{"EC private key", ecPub.with("d", b64(p256.D.FillBytes(make([]byte, 32)))).json(t), "private key material"},
+		{"EC private key", ecPub.with("d", b64(ecScalar(p256))).json(t), "private key material"},
 		{"OKP private key", okpJWK("kid-o", edPub).with("d", b64(ed.Seed())).json(t), "private key material"},
 		{"alg ES521", ecPub.with("alg", "ES521").json(t), "invalid key algorithm"},
 		{"alg ES224", ecPub.with("alg", "ES224").json(t), "invalid key algorithm"},
@@ -341,16 +338,16 @@ func TestParseSetTolerant(t *testing.T) {
 	ed := newEd25519Key(t)
 	secret := []byte("tolerant-DO-NOT-PRINT-secret-0123456789")
 	doc := jwksDoc(t,
-		rsaJWK("good-rsa", &rsaKey.PublicKey).with("alg", "RS256"),                           // 0 kept
-		jwkMap{"kty": "EC", "kid": "malformed", "crv": "P-256"},                              // 1 skipped: no point
-		ecJWK("good-ec", &p256.PublicKey),                                                    // 2 kept
-		ecJWK("for-enc", &p384.PublicKey).with("use", "enc"),                                 // 3 skipped: enc
-		octJWK("a-secret", secret),                                                           // 4 skipped: secret in a published set
-		ecJWK("twin", &p256.PublicKey),                                                       // 5 skipped: kid shared
-		okpJWK("twin", ed.Public().(ed25519.PublicKey)),                                      // 6 skipped: kid shared
-		okpJWK("", ed.Public().(ed25519.PublicKey)).with("kid", nil),                         // 7 kept
-		ecJWK("", &p384.PublicKey).with("kid", nil),                                          // 8 kept: an empty kid is not a duplicate
-		ecJWK("private", &p256.PublicKey).with("d", b64(p256.D.FillBytes(make([]byte, 32)))), // 9 skipped: private
+		rsaJWK("good-rsa", &rsaKey.PublicKey).with("alg", "RS256"),       // 0 kept
+		jwkMap{"kty": "EC", "kid": "malformed", "crv": "P-256"},          // 1 skipped: no point
+		ecJWK("good-ec", &p256.PublicKey),                                // 2 kept
+		ecJWK("for-enc", &p384.PublicKey).with("use", "enc"),             // 3 skipped: enc
+		octJWK("a-secret", secret),                                       // 4 skipped: secret in a published set
+		ecJWK("twin", &p256.PublicKey),                                   // 5 skipped: kid shared
+		okpJWK("twin", ed.Public().(ed25519.PublicKey)),                  // 6 skipped: kid shared
+		okpJWK("", ed.Public().(ed25519.PublicKey)).with("kid", nil),     // 7 kept
+		ecJWK("", &p384.PublicKey).with("kid", nil),                      // 8 kept: an empty kid is not a duplicate
+		ecJWK("private", &p256.PublicKey).with("d", b64(ecScalar(p256))), // 9 skipped: private
 	)
 	keys, problems, err := parseSet(doc, false)
 	require.NoError(t, err, "parseSet of a poisoned set; want the document accepted")
@@ -376,7 +373,7 @@ func TestParseSetTolerant(t *testing.T) {
 	for form, leak := range secretForms(secret) {
 		assert.NotContains(t, all, leak, "parseSet problems contain the skipped secret (%s form)", form)
 	}
-	assert.NotContains(t, all, b64(p256.D.FillBytes(make([]byte, 32))), "parseSet problems contain the skipped private key")
+	assert.NotContains(t, all, b64(ecScalar(p256)), "parseSet problems contain the skipped private key")
 
 	// The kept keys work.
 	msg := []byte("h.p")

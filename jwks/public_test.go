@@ -7,7 +7,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"math/big"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -55,15 +54,20 @@ func TestPublicReturnsACopy(t *testing.T) {
 			name: "ECDSA: coordinates changed in place", alg: "ES256", owner: ecOwner, attacker: ecAttacker, pub: &ecOwner.PublicKey,
 			becomeAttacker: func(pub crypto.PublicKey) {
 				p := pub.(*ecdsa.PublicKey)
-				p.X.Set(ecAttacker.X)
-				p.Y.Set(ecAttacker.Y)
+				x, y := ecBigCoordinates(&ecAttacker.PublicKey)
+				//lint:ignore SA1019 a caller may still change the coordinates in place; the key must not follow.
+				p.X.Set(x)
+				//lint:ignore SA1019 as above, for Y.
+				p.Y.Set(y)
 			},
 		},
 		{
 			name: "ECDSA: new coordinates set", alg: "ES256", owner: ecOwner, attacker: ecAttacker, pub: &ecOwner.PublicKey,
 			becomeAttacker: func(pub crypto.PublicKey) {
 				p := pub.(*ecdsa.PublicKey)
-				p.X, p.Y = new(big.Int).Set(ecAttacker.X), new(big.Int).Set(ecAttacker.Y)
+				x, y := ecBigCoordinates(&ecAttacker.PublicKey)
+				//lint:ignore SA1019 a caller may still set new coordinates; the key must not follow.
+				p.X, p.Y = x, y
 			},
 		},
 		{

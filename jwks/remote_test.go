@@ -825,7 +825,7 @@ func TestRemoteLogsAndErrorsHideSecrets(t *testing.T) {
 	a := genEC(t, elliptic.P256())
 	p := genEC(t, elliptic.P256())
 	octSecret := []byte("remote-oct-DO-NOT-LOG-0123456789abcdef")
-	privD := b64url(p.D.FillBytes(make([]byte, 32)))
+	privD := b64url(ecScalar(p))
 	ks := newKeyServer(t, jwksJSON(t,
 		ecJWK("a", a),
 		map[string]any{"kty": "oct", "kid": "h", "k": b64url(octSecret)},

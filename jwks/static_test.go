@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strings"
 	"sync"
 	"testing"
@@ -88,14 +89,37 @@ func verifiesWith(keys []*jwks.Key, alg string, signed, sig []byte) bool {
 
 func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
+// ecCoordinates returns the coordinates of pub as fixed-width big-endian
+// bytes, read from its uncompressed encoding. pub must be valid.
+func ecCoordinates(pub *ecdsa.PublicKey) (x, y []byte) {
+	raw, err := pub.Bytes()
+	if err != nil {
+		panic(fmt.Sprintf("ecdsa.PublicKey.Bytes of a test key: %v", err))
+	}
+	size := (len(raw) - 1) / 2
+	return raw[1 : 1+size], raw[1+size:]
+}
+
+// ecBigCoordinates is ecCoordinates as big.Int values.
+func ecBigCoordinates(pub *ecdsa.PublicKey) (x, y *big.Int) {
+	xb, yb := ecCoordinates(pub)
+	return new(big.Int).SetBytes(xb), new(big.Int).SetBytes(yb)
+}
+
+// ecScalar returns the private scalar of priv as fixed-width big-endian
+// bytes, the "d" of a JWK.
+func ecScalar(priv *ecdsa.PrivateKey) []byte {
+	d, err := priv.Bytes()
+	if err != nil {
+		panic(fmt.Sprintf("ecdsa.PrivateKey.Bytes of a test key: %v", err))
+	}
+	return d
+}
+
 // ecJWK returns the public JWK of k with the given kid and extra members.
 func ecJWK(kid string, k *ecdsa.PrivateKey, extra ...string) map[string]any {
-	size := (k.Curve.Params().BitSize + 7) / 8
-	m := map[string]any{
-		"kty": "EC", "crv": k.Curve.Params().Name, "kid": kid,
-		"x": b64url(k.X.FillBytes(make([]byte, size))),
-		"y": b64url(k.Y.FillBytes(make([]byte, size))),
-	}
+	x, y := ecCoordinates(&k.PublicKey)
+	m := map[string]any{"kty": "EC", "crv": k.Curve.Params().Name, "kid": kid, "x": b64url(x), "y": b64url(y)}
 	for i := 0; i+1 < len(extra); i += 2 {
 		m[extra[i]] = extra[i+1]
 	}
