@@ -295,16 +295,32 @@ func (e *atkEnv) attackers() {
 }
 
 func (e *atkEnv) addECPublic(what string, pub *ecdsa.PublicKey) {
-	size := (pub.Curve.Params().BitSize + 7) / 8
-	e.secrets = append(e.secrets,
-		atkSecret{what: what + " x", raw: pub.X.FillBytes(make([]byte, size))},
-		atkSecret{what: what + " y", raw: pub.Y.FillBytes(make([]byte, size))})
+	x, y := ecCoordinates(e.t, pub)
+	e.secrets = append(e.secrets, atkSecret{what: what + " x", raw: x}, atkSecret{what: what + " y", raw: y})
 }
 
 func (e *atkEnv) addECPrivate(what string, priv *ecdsa.PrivateKey) {
 	e.addECPublic(what, &priv.PublicKey)
-	size := (priv.Curve.Params().BitSize + 7) / 8
-	e.secrets = append(e.secrets, atkSecret{what: what + " d", raw: priv.D.FillBytes(make([]byte, size))})
+	e.secrets = append(e.secrets, atkSecret{what: what + " d", raw: ecScalar(e.t, priv)})
+}
+
+// ecCoordinates returns the coordinates of pub as fixed-width big-endian
+// bytes (the "x" and "y" of a JWK), read from its uncompressed encoding.
+func ecCoordinates(t testing.TB, pub *ecdsa.PublicKey) (x, y []byte) {
+	t.Helper()
+	raw, err := pub.Bytes()
+	require.NoError(t, err, "ecdsa.PublicKey.Bytes of a test key")
+	size := (len(raw) - 1) / 2
+	return raw[1 : 1+size], raw[1+size:]
+}
+
+// ecScalar returns the private scalar of priv as fixed-width big-endian
+// bytes (the "d" of a JWK).
+func ecScalar(t testing.TB, priv *ecdsa.PrivateKey) []byte {
+	t.Helper()
+	d, err := priv.Bytes()
+	require.NoError(t, err, "ecdsa.PrivateKey.Bytes of a test key")
+	return d
 }
 
 // mint mints a token of the ES256 issuer.

@@ -320,12 +320,10 @@ func leakB64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 func leakECJWK(t *testing.T, kid string, k *ecdsa.PrivateKey, private bool) []byte {
 	t.Helper()
-	m := map[string]any{
-		"kty": "EC", "crv": "P-256", "kid": kid, "use": "sig",
-		"x": leakB64(k.X.FillBytes(make([]byte, 32))), "y": leakB64(k.Y.FillBytes(make([]byte, 32))),
-	}
+	x, y := ecCoordinates(t, &k.PublicKey)
+	m := map[string]any{"kty": "EC", "crv": "P-256", "kid": kid, "use": "sig", "x": leakB64(x), "y": leakB64(y)}
 	if private {
-		m["d"] = leakB64(k.D.FillBytes(make([]byte, 32)))
+		m["d"] = leakB64(ecScalar(t, k))
 	}
 	return leakJWK(t, m)
 }
@@ -500,10 +498,11 @@ func TestLeakNothingSecret(t *testing.T) {
 		what string
 		k    *ecdsa.PrivateKey
 	}{{"published good key", good}, {"published private EC key", withD}} {
+		x, y := ecCoordinates(t, &s.k.PublicKey)
 		secrets = append(secrets,
-			atkSecret{what: s.what + " x", raw: s.k.X.FillBytes(make([]byte, 32))},
-			atkSecret{what: s.what + " y", raw: s.k.Y.FillBytes(make([]byte, 32))},
-			atkSecret{what: s.what + " d", raw: s.k.D.FillBytes(make([]byte, 32))})
+			atkSecret{what: s.what + " x", raw: x},
+			atkSecret{what: s.what + " y", raw: y},
+			atkSecret{what: s.what + " d", raw: ecScalar(t, s.k)})
 	}
 	secrets = append(secrets, leakRSASecrets("published private RSA key", rsaPriv)...)
 	secrets = append(secrets, leakRSASecrets("published 1024-bit RSA key", weak)...)
@@ -511,6 +510,9 @@ func TestLeakNothingSecret(t *testing.T) {
 		atkSecret{what: "published HMAC secret", raw: published},
 		atkSecret{what: "published Ed25519 seed", raw: edPriv.Seed()},
 		atkSecret{what: "published Ed25519 public key", raw: []byte(edPriv.Public().(ed25519.PublicKey))})
+	// An off-curve point: one key's x with another's y.
+	withDX, _ := ecCoordinates(t, &withD.PublicKey)
+	_, goodY := ecCoordinates(t, &good.PublicKey)
 	keys := []json.RawMessage{
 		leakECJWK(t, "good", good, false),
 		leakECJWK(t, "with-d", withD, true),
@@ -521,7 +523,7 @@ func TestLeakNothingSecret(t *testing.T) {
 		leakJWK(t, map[string]any{"kty": "OKP", "crv": "Ed25519", "kid": "ed-private",
 			"x": leakB64(edPriv.Public().(ed25519.PublicKey)), "d": leakB64(edPriv.Seed())}),
 		leakJWK(t, map[string]any{"kty": "EC", "crv": "P-256", "kid": "off-curve",
-			"x": leakB64(withD.X.FillBytes(make([]byte, 32))), "y": leakB64(good.Y.FillBytes(make([]byte, 32)))}),
+			"x": leakB64(withDX), "y": leakB64(goodY)}),
 	}
 	doc, err := json.Marshal(map[string]any{"keys": keys})
 	require.NoError(t, err, "json.Marshal(hostile JWKS)")
