@@ -90,7 +90,7 @@ func TestTokenCacheRemovalsKeepOrderBounded(t *testing.T) {
 
 func TestTokenCacheClonesTheToken(t *testing.T) {
 	c := newTokenCache(100, 1<<20)
-	header := fmt.Sprint("Bearer header.payload.signature") // a string built at run time, like a request header
+	header := "Bearer header.payload.signature" // the token is part of a longer string, as in a request header
 	tok := header[len("Bearer "):]
 	c.put(tok, &Claims{}, ciKey(t))
 	n := 0
