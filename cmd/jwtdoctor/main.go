@@ -146,9 +146,7 @@ func (f listFlag) String() string {
 }
 
 func (f listFlag) Set(s string) error {
-	for _, v := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(f.sep, r) }) {
-		*f.values = append(*f.values, v)
-	}
+	*f.values = append(*f.values, strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(f.sep, r) })...)
 	return nil
 }
 
