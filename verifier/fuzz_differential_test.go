@@ -93,7 +93,7 @@ func (r *dfReader) Read(p []byte) (int, error) {
 // dfOurs runs our JWS layer as Verify does, without the claims checks.
 func dfOurs(token string, key *jwks.Key) ([]byte, error) {
 	p := new(parser)
-	if err := p.split(token, jwks.Algorithms()); err != nil {
+	if err := p.split(token, jwks.Algorithms(), nil); err != nil {
 		return nil, err
 	}
 	if p.payloadErr != nil {
@@ -163,7 +163,7 @@ func dfSignedOverReencodedHeader(token string, k dfKey) bool {
 		return false
 	}
 	p := new(parser)
-	if p.split(token, jwks.Algorithms()) != nil {
+	if p.split(token, jwks.Algorithms(), nil) != nil {
 		return false
 	}
 	input := b64.EncodeToString(compact.Bytes()) + "." + parts[1]
@@ -176,7 +176,7 @@ func dfSignedOverReencodedHeader(token string, k dfKey) bool {
 // as long as the hash (section 3.5).
 func dfSignatureFormForbidden(token string, k dfKey) bool {
 	j := new(parser)
-	if j.split(token, jwks.Algorithms()) != nil {
+	if j.split(token, jwks.Algorithms(), nil) != nil {
 		return false
 	}
 	switch pub := k.pub.(type) {

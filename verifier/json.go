@@ -160,20 +160,25 @@ func (r *objectReader) peek() (jsontext.Kind, error) {
 	return k, nil
 }
 
+// value reads the value of the named member, which must be of kind k.
+func (r *objectReader) value(member string, k jsontext.Kind) (jsontext.Value, error) {
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		return nil, r.fail(err)
+	}
+	if v.Kind() != k {
+		return nil, &jsonError{err: errJSONType, offset: r.dec.InputOffset() - int64(len(v)), member: member}
+	}
+	return v, nil
+}
+
 // rawString reads a string value for the named member and returns its
 // content, valid until the next read, and whether it is the verbatim text
 // of the document (no escapes) ending at the decoder's offset.
 func (r *objectReader) rawString(member string) (b []byte, verbatim bool, err error) {
-	k, err := r.peek()
+	v, err := r.value(member, '"')
 	if err != nil {
 		return nil, false, err
-	}
-	if k != '"' {
-		return nil, false, r.typeError(member)
-	}
-	v, err := r.dec.ReadValue()
-	if err != nil {
-		return nil, false, r.fail(err)
 	}
 	var scratch []byte
 	b, err = r.unquote(v, &scratch)
@@ -233,21 +238,22 @@ const maxNumericDate = 253402300799 // 9999-12-31T23:59:59Z
 // date reads a NumericDate for the named member: a JSON number of seconds
 // since the epoch, possibly fractional.
 func (r *objectReader) date(member string) (time.Time, error) {
-	k, err := r.peek()
+	v, err := r.value(member, '0')
 	if err != nil {
 		return time.Time{}, err
 	}
-	if k != '0' {
-		return time.Time{}, r.typeError(member)
+	// Issuers write whole seconds; strconv reads those as integers at a
+	// fraction of the cost of a float (the value is a valid JSON number,
+	// so ParseInt fails only on a fraction, an exponent or a huge value).
+	if sec, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+		if sec < 0 || sec > maxNumericDate {
+			return time.Time{}, &jsonError{err: errDateRange, offset: r.dec.InputOffset() - int64(len(v)), member: member}
+		}
+		return time.Unix(sec, 0), nil
 	}
-	start := r.dec.InputOffset()
-	tok, err := r.dec.ReadToken()
-	if err != nil {
-		return time.Time{}, r.fail(err)
-	}
-	f, err := tok.Float()
+	f, err := strconv.ParseFloat(string(v), 64)
 	if err != nil || f < 0 || f > maxNumericDate {
-		return time.Time{}, &jsonError{err: errDateRange, offset: start, member: member}
+		return time.Time{}, &jsonError{err: errDateRange, offset: r.dec.InputOffset() - int64(len(v)), member: member}
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)), nil
@@ -255,18 +261,14 @@ func (r *objectReader) date(member string) (time.Time, error) {
 
 // boolean reads true or false for the named member.
 func (r *objectReader) boolean(member string) (bool, error) {
-	k, err := r.peek()
-	if err != nil {
-		return false, err
-	}
-	if k != 't' && k != 'f' {
-		return false, r.typeError(member)
-	}
-	tok, err := r.dec.ReadToken()
+	v, err := r.dec.ReadValue()
 	if err != nil {
 		return false, r.fail(err)
 	}
-	return tok.Bool(), nil
+	if k := v.Kind(); k != 't' && k != 'f' {
+		return false, &jsonError{err: errJSONType, offset: r.dec.InputOffset() - int64(len(v)), member: member}
+	}
+	return v.Kind() == 't', nil
 }
 
 // skip reads past a value of a member we do not act on, checking its

@@ -44,7 +44,13 @@ type parser struct {
 	json    objectReader
 
 	// Set by split:
-	header       header
+	header header
+	// headerEnc is the encoded header (a part of the caller's token),
+	// headerSum its hash in the verifier's headerMemo, and headerKnown
+	// whether the memo knew it, so that it was not read again.
+	headerEnc    string
+	headerSum    uint64
+	headerKnown  bool
 	signingInput []byte // BASE64URL(header) "." BASE64URL(payload), in token
 	signature    []byte // decoded, in decoded
 	payload      []byte // decoded, in decoded
@@ -66,9 +72,10 @@ func putParser(p *parser) {
 	if cap(p.token) > maxPooledBuffer || cap(p.decoded) > maxPooledBuffer || p.json.buf.Cap() > maxPooledBuffer {
 		return
 	}
-	json := &p.json
-	json.src, json.data = "", nil // the claims keep their string, not the pool
-	*p = parser{token: p.token[:0], decoded: p.decoded[:0], json: *json}
+	// Drop every reference to this verification's token and claims: the
+	// pool keeps buffers, not a caller's strings.
+	p.header, p.headerEnc, p.signingInput, p.signature, p.payload, p.payloadErr = header{}, "", nil, nil, nil, nil
+	p.json.src, p.json.data = "", nil
 	parsers.Put(p)
 }
 
@@ -80,9 +87,10 @@ func putParser(p *parser) {
 // wrong with it. An error decoding the payload (such as non-zero trailing
 // bits) is kept in p.payloadErr, so that a forbidden algorithm is reported
 // first. allowed lists the algorithm names to reuse for "alg", so that an
-// allowed algorithm costs no allocation.
-func (p *parser) split(token string, allowed []string) error {
-	err := p.splitParts(token, allowed)
+// allowed algorithm costs no allocation. A header that memo (which may be
+// nil) remembers is not decoded or read again.
+func (p *parser) split(token string, allowed []string, memo *headerMemo) error {
+	err := p.splitParts(token, allowed, memo)
 	if err != nil && hasNonBase64URL(token) {
 		return reject(CheckCompact, ErrMalformed, errAlphabet)
 	}
@@ -95,7 +103,7 @@ func (p *parser) split(token string, allowed []string) error {
 // three parts (which hold no dot), except CR and LF, which it skips and
 // which are looked for here with two fast byte searches. Only when the
 // token fails does split scan it, to name the cause.
-func (p *parser) splitParts(token string, allowed []string) error {
+func (p *parser) splitParts(token string, allowed []string, memo *headerMemo) error {
 	if strings.IndexByte(token, '\n') >= 0 || strings.IndexByte(token, '\r') >= 0 {
 		return reject(CheckCompact, ErrMalformed, errAlphabet)
 	}
@@ -117,20 +125,30 @@ func (p *parser) splitParts(token string, allowed []string) error {
 	p.token = append(p.token[:0], token...)
 	hEnc, pEnc, sEnc := p.token[:dot1], p.token[dot1+1:dot2], p.token[dot2+1:]
 	p.signingInput = p.token[:dot2]
+	p.headerEnc = token[:dot1]
+	if memo != nil {
+		p.header, p.headerSum, p.headerKnown = memo.lookup(p.headerEnc)
+	}
 
 	hLen, pLen, sLen := b64.DecodedLen(len(hEnc)), b64.DecodedLen(len(pEnc)), b64.DecodedLen(len(sEnc))
+	if p.headerKnown {
+		hLen = 0
+	}
 	p.decoded = slices.Grow(p.decoded[:0], hLen+pLen+sLen)[:hLen+pLen+sLen]
 	hBuf, pBuf, sBuf := p.decoded[:hLen], p.decoded[hLen:hLen+pLen], p.decoded[hLen+pLen:]
 
-	n, err := b64.Decode(hBuf, hEnc)
-	if err != nil {
-		return reject(CheckHeader, ErrMalformed, prefixed(errHeaderPrefix, err))
-	}
-	// The header is read before the signature is looked at, so that
-	// {"alg":"none"} is reported as a forbidden algorithm whether or not a
-	// signature follows.
-	if p.header, err = parseHeader(&p.json, hBuf[:n], allowed); err != nil {
-		return err
+	var n int
+	var err error
+	if !p.headerKnown {
+		if n, err = b64.Decode(hBuf, hEnc); err != nil {
+			return reject(CheckHeader, ErrMalformed, prefixed(errHeaderPrefix, err))
+		}
+		// The header is read before the signature is looked at, so that
+		// {"alg":"none"} is reported as a forbidden algorithm whether or
+		// not a signature follows.
+		if p.header, err = parseHeader(&p.json, hBuf[:n], allowed); err != nil {
+			return err
+		}
 	}
 	if len(sEnc) == 0 {
 		return reject(CheckSignatureEncoding, ErrMalformed, errNoSignature)

@@ -336,6 +336,6 @@ func TestParseHeaderDirect(t *testing.T) {
 // jrSplit splits token as Verify does, with every algorithm allowed.
 func jrSplit(token string) (*parser, error) {
 	p := new(parser)
-	err := p.split(token, jwks.Algorithms())
+	err := p.split(token, jwks.Algorithms(), nil)
 	return p, err
 }

@@ -136,6 +136,7 @@ type Verifier struct {
 	now        func() time.Time
 	onVerify   func(error)
 	cache      *tokenCache // nil when disabled
+	headers    *headerMemo
 	// verifySignature is the signature check, (*jwks.Key).Verify; tests
 	// count its calls.
 	verifySignature func(k *jwks.Key, alg string, signed, sig []byte) error
@@ -208,6 +209,7 @@ func New(cfg Config) (*Verifier, error) {
 		now:        now,
 		onVerify:   cfg.OnVerify,
 		cache:      cache,
+		headers:    newHeaderMemo(),
 
 		verifySignature: (*jwks.Key).Verify,
 	}, nil
@@ -266,7 +268,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	}
 	p := getParser()
 	defer putParser(p)
-	if err := p.split(token, v.algorithms); err != nil {
+	if err := p.split(token, v.algorithms, v.headers); err != nil {
 		return nil, err
 	}
 	if !slices.Contains(v.algorithms, p.header.alg) {
@@ -307,6 +309,9 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	}
 	if v.cache != nil {
 		v.cache.add(token, c, key)
+	}
+	if !p.headerKnown {
+		v.headers.remember(p.headerEnc, p.headerSum, p.header)
 	}
 	return c, nil
 }

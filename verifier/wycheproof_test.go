@@ -74,7 +74,7 @@ var wpDeviations = map[int]wpDeviation{
 // wpCheck runs token through the verifier's JWS path with v.
 func wpCheck(ctx context.Context, v *Verifier, token string) error {
 	j := new(parser)
-	if err := j.split(token, jwks.Algorithms()); err != nil {
+	if err := j.split(token, jwks.Algorithms(), nil); err != nil {
 		return err
 	}
 	if !slices.Contains(jwks.Algorithms(), j.header.alg) {
