@@ -11,8 +11,8 @@ import (
 // differ in every claim share their header byte for byte. headerMemo
 // remembers the parsed headers of tokens that passed verification, keyed by
 // the encoded header, so that the next token with the same header skips
-// decoding and reading it (about a third of the JSON work of a token; see
-// BenchmarkParseHeader and BenchmarkVerifyHeaderMemo). Reading a header
+// decoding and reading it (about a fifth of the work of verifying an
+// HS256 token; see BenchmarkVerifyHeaderMemo). Reading a header
 // depends on its bytes alone, so a remembered header is exactly what
 // reading it again would give, and nothing else about a token is trusted
 // because of it: its signature and claims are checked as always. Only
@@ -49,9 +49,9 @@ type memoHeader struct {
 func newHeaderMemo() *headerMemo { return &headerMemo{seed: maphash.MakeSeed()} }
 
 // lookup returns the header remembered for the encoded header enc, if any,
-// and the hash of enc for a later remember.
+// and the hash of enc for a later remember. A nil memo knows nothing.
 func (m *headerMemo) lookup(enc string) (h header, sum uint64, ok bool) {
-	if len(enc) > maxMemoHeader {
+	if m == nil || len(enc) > maxMemoHeader {
 		return header{}, 0, false
 	}
 	sum = maphash.String(m.seed, enc)
@@ -65,7 +65,7 @@ func (m *headerMemo) lookup(enc string) (h header, sum uint64, ok bool) {
 // reads as, after a token with that header passed verification. It keeps
 // a copy of enc; h's strings are copies made when the header was read.
 func (m *headerMemo) remember(enc string, sum uint64, h header) {
-	if len(enc) > maxMemoHeader {
+	if m == nil || len(enc) > maxMemoHeader {
 		return
 	}
 	slot := &m.slots[sum%headerSlots]

@@ -126,9 +126,7 @@ func (p *parser) splitParts(token string, allowed []string, memo *headerMemo) er
 	hEnc, pEnc, sEnc := p.token[:dot1], p.token[dot1+1:dot2], p.token[dot2+1:]
 	p.signingInput = p.token[:dot2]
 	p.headerEnc = token[:dot1]
-	if memo != nil {
-		p.header, p.headerSum, p.headerKnown = memo.lookup(p.headerEnc)
-	}
+	p.header, p.headerSum, p.headerKnown = memo.lookup(p.headerEnc)
 
 	hLen, pLen, sLen := b64.DecodedLen(len(hEnc)), b64.DecodedLen(len(pEnc)), b64.DecodedLen(len(sEnc))
 	if p.headerKnown {
