@@ -1,11 +1,12 @@
-// Command nounsafe fails if a Go file that is not a test imports "unsafe".
+// Command nounsafe fails if a Go file that is not a test imports package
+// unsafe. (It only reads import paths; it imports no such package itself.)
 //
 // It walks the directory trees given as arguments (default "."), which
 // covers every module below them (the root module, bench/ and any future
 // module folder), and parses the imports of every .go file except
 // *_test.go files and anything under testdata/ or .git/. Build constraints
 // are ignored on purpose: a file built only for another OS or only with a
-// tag counts too. A blank import (import _ "unsafe", as //go:linkname needs)
+// tag counts too. A blank import of the package, as //go:linkname needs,
 // counts like any other. Each offending file is printed with the line of
 // the import and the package it belongs to:
 //
@@ -41,17 +42,20 @@ func main() {
 		found = append(found, f...)
 	}
 	if len(found) > 0 {
-		fmt.Fprintf(os.Stderr, "nounsafe: %d non-test file(s) import \"unsafe\"; unsafe is allowed only in _test.go files:\n", len(found))
+		fmt.Fprintf(os.Stderr, "nounsafe: %d non-test file(s) import %q; unsafe is allowed only in _test.go files:\n", len(found), unsafePath)
 		for _, f := range found {
 			fmt.Fprintf(os.Stderr, "\t%s\n", f)
 		}
 		os.Exit(1)
 	}
-	fmt.Printf("nounsafe: no non-test Go file under %s imports \"unsafe\"\n", strings.Join(roots, ", "))
+	fmt.Printf("nounsafe: no non-test Go file under %s imports %q\n", strings.Join(roots, ", "), unsafePath)
 }
 
+// unsafePath is the import path looked for.
+const unsafePath = "unsafe"
+
 // scan returns one line per non-test Go file under root that imports
-// unsafe: "path:line: package name imports \"unsafe\"".
+// unsafePath: "path:line: package name imports <quoted path>".
 func scan(root string) ([]string, error) {
 	var found []string
 	fset := token.NewFileSet()
@@ -77,8 +81,8 @@ func scan(root string) ([]string, error) {
 			if err != nil {
 				return fmt.Errorf("%s: %w", fset.Position(imp.Pos()), err)
 			}
-			if p == "unsafe" {
-				found = append(found, fmt.Sprintf("%s: package %s imports \"unsafe\"", fset.Position(imp.Pos()), f.Name.Name))
+			if p == unsafePath {
+				found = append(found, fmt.Sprintf("%s: package %s imports %q", fset.Position(imp.Pos()), f.Name.Name, unsafePath))
 			}
 		}
 		return nil
