@@ -38,15 +38,19 @@ type Claims struct {
 	verifier *Verifier
 }
 
-// claimsSize is the size of a Claims value.
-var claimsSize = int(reflect.TypeFor[Claims]().Size())
+// claimsSize and stringSize are the sizes of a Claims value and of a
+// string header, for footprint.
+var (
+	claimsSize = int(reflect.TypeFor[Claims]().Size())
+	stringSize = int(reflect.TypeFor[string]().Size())
+)
 
 // footprint estimates the memory the Claims hold: the value, the claims
 // JSON their strings point into, the key ID and an audience list.
 func (c *Claims) footprint() int {
 	n := claimsSize + len(c.raw) + len(c.keyID)
 	if len(c.audience) > len(c.audBuf) {
-		n += cap(c.audience) * int(reflect.TypeFor[string]().Size())
+		n += cap(c.audience) * stringSize
 	}
 	return n
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -91,8 +92,16 @@ func (r *objectReader) fail(err error) error {
 	return &jsonError{err: errJSONSyntax, offset: r.dec.InputOffset()}
 }
 
+// typeError reports that the named member, not read yet, has the wrong
+// type.
 func (r *objectReader) typeError(member string) error {
 	return &jsonError{err: errJSONType, offset: r.dec.InputOffset(), member: member}
+}
+
+// valueError reports why the value v just read for the named member is
+// refused, at the offset where v starts.
+func (r *objectReader) valueError(why error, v jsontext.Value, member string) error {
+	return &jsonError{err: why, offset: r.dec.InputOffset() - int64(len(v)), member: member}
 }
 
 // begin reads the opening brace of the top-level object.
@@ -160,14 +169,15 @@ func (r *objectReader) peek() (jsontext.Kind, error) {
 	return k, nil
 }
 
-// value reads the value of the named member, which must be of kind k.
-func (r *objectReader) value(member string, k jsontext.Kind) (jsontext.Value, error) {
+// value reads the value of the named member, which must be of one of the
+// kinds given.
+func (r *objectReader) value(member string, kinds ...jsontext.Kind) (jsontext.Value, error) {
 	v, err := r.dec.ReadValue()
 	if err != nil {
 		return nil, r.fail(err)
 	}
-	if v.Kind() != k {
-		return nil, &jsonError{err: errJSONType, offset: r.dec.InputOffset() - int64(len(v)), member: member}
+	if !slices.Contains(kinds, v.Kind()) {
+		return nil, r.valueError(errJSONType, v, member)
 	}
 	return v, nil
 }
@@ -245,28 +255,28 @@ func (r *objectReader) date(member string) (time.Time, error) {
 	// Issuers write whole seconds; strconv reads those as integers at a
 	// fraction of the cost of a float (the value is a valid JSON number,
 	// so ParseInt fails only on a fraction, an exponent or a huge value).
-	if sec, err := strconv.ParseInt(string(v), 10, 64); err == nil {
-		if sec < 0 || sec > maxNumericDate {
-			return time.Time{}, &jsonError{err: errDateRange, offset: r.dec.InputOffset() - int64(len(v)), member: member}
+	sec, err := strconv.ParseInt(string(v), 10, 64)
+	frac := 0.0
+	if err != nil {
+		f, err := strconv.ParseFloat(string(v), 64)
+		if err != nil || f > maxNumericDate {
+			f = -1 // out of range, as below
 		}
-		return time.Unix(sec, 0), nil
+		var whole float64
+		whole, frac = math.Modf(f)
+		sec = int64(whole)
 	}
-	f, err := strconv.ParseFloat(string(v), 64)
-	if err != nil || f < 0 || f > maxNumericDate {
-		return time.Time{}, &jsonError{err: errDateRange, offset: r.dec.InputOffset() - int64(len(v)), member: member}
+	if sec < 0 || sec > maxNumericDate || frac < 0 {
+		return time.Time{}, r.valueError(errDateRange, v, member)
 	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)), nil
+	return time.Unix(sec, int64(frac*1e9)), nil
 }
 
 // boolean reads true or false for the named member.
 func (r *objectReader) boolean(member string) (bool, error) {
-	v, err := r.dec.ReadValue()
+	v, err := r.value(member, 't', 'f')
 	if err != nil {
-		return false, r.fail(err)
-	}
-	if k := v.Kind(); k != 't' && k != 'f' {
-		return false, &jsonError{err: errJSONType, offset: r.dec.InputOffset() - int64(len(v)), member: member}
+		return false, err
 	}
 	return v.Kind() == 't', nil
 }
