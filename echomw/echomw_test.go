@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/echomw"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
@@ -77,7 +78,7 @@ func newEchoFixture(t *testing.T) *echoFixture {
 	return &echoFixture{iss: iss, v: v, lookups: l, down: down}
 }
 
-func (f *echoFixture) middleware(t *testing.T, v *verifier.Verifier, opts nethttp.Options) *echomw.Middleware {
+func (f *echoFixture) middleware(t *testing.T, v *verifier.Verifier, opts echomw.Options) *echomw.Middleware {
 	t.Helper()
 	m, err := echomw.New(v, opts)
 	require.NoError(t, err, "echomw.New(v, %+v)", opts)
@@ -120,7 +121,7 @@ type echoFailure struct {
 func echoFailures(t *testing.T, f *echoFixture) []echoFailure {
 	good := f.mint(t, verifiertest.Token{Scope: "read"})
 	return []echoFailure{
-		{name: "no token", status: 401, reason: nethttp.ErrNoCredentials, challenge: `Bearer realm="api"`},
+		{name: "no token", status: 401, reason: bearer.ErrNoCredentials, challenge: `Bearer realm="api"`},
 		{name: "expired", auth: []string{"Bearer " + f.mint(t, verifiertest.Token{ExpiresIn: -time.Hour})},
 			status: 401, reason: verifier.ErrExpired,
 			challenge: `Bearer realm="api", error="invalid_token", error_description="token expired"`},
@@ -130,7 +131,7 @@ func echoFailures(t *testing.T, f *echoFixture) []echoFailure {
 		{name: "malformed", auth: []string{"Bearer not.a.jwt"}, status: 401, reason: verifier.ErrMalformed,
 			challenge: `Bearer realm="api", error="invalid_token", error_description="malformed token"`},
 		{name: "two Authorization headers", auth: []string{"Bearer " + good, "Bearer " + good},
-			status: 400, reason: nethttp.ErrInvalidRequest,
+			status: 400, reason: bearer.ErrInvalidRequest,
 			challenge: `Bearer realm="api", error="invalid_request", error_description="more than one Authorization header"`},
 		{name: "insufficient scope", guard: scopes.AllOf("read", "write"), auth: []string{"Bearer " + good},
 			status: 403, reason: scopes.ErrInsufficientScope,
@@ -164,7 +165,7 @@ func TestCustomHTTPErrorHandler(t *testing.T) {
 	for _, tc := range echoFailures(t, f) {
 		t.Run(tc.name, func(t *testing.T) {
 			v := f.verifierFor(tc)
-			e, ran := newEchoApp(f.middleware(t, v, nethttp.Options{Realm: "api"}), tc.guard)
+			e, ran := newEchoApp(f.middleware(t, v, echomw.Options{Options: bearer.Options{Realm: "api"}}), tc.guard)
 
 			var (
 				calls                int
@@ -214,7 +215,7 @@ func TestErrorReachesOuterMiddleware(t *testing.T) {
 	for _, tc := range echoFailures(t, f) {
 		t.Run(tc.name, func(t *testing.T) {
 			v := f.verifierFor(tc)
-			m := f.middleware(t, v, nethttp.Options{Realm: "api"})
+			m := f.middleware(t, v, echomw.Options{Options: bearer.Options{Realm: "api"}})
 			e := echo.New()
 			var seen []error
 			e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -245,11 +246,11 @@ func TestDefaultHTTPErrorHandlerMatchesNetHTTP(t *testing.T) {
 	for _, tc := range echoFailures(t, f) {
 		t.Run(tc.name, func(t *testing.T) {
 			v := f.verifierFor(tc)
-			e, _ := newEchoApp(f.middleware(t, v, nethttp.Options{Realm: "api"}), tc.guard)
+			e, _ := newEchoApp(f.middleware(t, v, echomw.Options{Options: bearer.Options{Realm: "api"}}), tc.guard)
 			got := httptest.NewRecorder()
 			e.ServeHTTP(got, getWith(tc.auth...))
 
-			n, err := nethttp.New(v, nethttp.Options{Realm: "api"})
+			n, err := nethttp.New(v, nethttp.Options{Options: bearer.Options{Realm: "api"}})
 			require.NoError(t, err, "nethttp.New")
 			ok := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 			h := n.Authenticate(ok)
@@ -272,7 +273,7 @@ func TestDefaultHTTPErrorHandlerMatchesNetHTTP(t *testing.T) {
 // JSON is the same.
 func TestDefaultHTTPErrorHandlerPretty(t *testing.T) {
 	f := newEchoFixture(t)
-	m := f.middleware(t, f.v, nethttp.Options{Realm: "api"})
+	m := f.middleware(t, f.v, echomw.Options{Options: bearer.Options{Realm: "api"}})
 	expired := f.mint(t, verifiertest.Token{ExpiresIn: -time.Hour})
 	const plain = `{"error":"invalid_token","error_description":"token expired"}` + "\n"
 	for _, tc := range []struct {
@@ -303,19 +304,22 @@ func TestDefaultHTTPErrorHandlerPretty(t *testing.T) {
 	}
 }
 
-// With Options.ErrorHandler, the middleware answers itself and returns nil:
-// Echo's HTTPErrorHandler is not called.
+// With Options.ErrorHandler, that handler answers, and what it returns (here
+// the cause itself) goes on to Echo's HTTPErrorHandler, which writes
+// nothing over the committed answer.
 func TestOptionsErrorHandler(t *testing.T) {
 	f := newEchoFixture(t)
 	for _, tc := range echoFailures(t, f) {
 		t.Run(tc.name, func(t *testing.T) {
 			v := f.verifierFor(tc)
 			var got []error
-			m := f.middleware(t, v, nethttp.Options{Realm: "api", ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			m := f.middleware(t, v, echomw.Options{Options: bearer.Options{Realm: "api"}, ErrorHandler: func(c echo.Context, err error) error {
 				got = append(got, err)
-				w.Header().Set("X-Path", r.URL.Path)
-				w.WriteHeader(http.StatusTeapot)
-				_, _ = w.Write([]byte("custom\n"))
+				c.Response().Header().Set("X-Path", c.Request().URL.Path)
+				if werr := c.String(http.StatusTeapot, "custom\n"); werr != nil {
+					return werr
+				}
+				return err
 			}})
 			e, ran := newEchoApp(m, tc.guard)
 			echoHandlerCalls := 0
@@ -339,17 +343,17 @@ func TestOptionsErrorHandler(t *testing.T) {
 			assert.Empty(t, rec.Header().Values("WWW-Authenticate"), "GET /r (%s): WWW-Authenticate beside a custom answer", tc.name)
 			assert.Zero(t, ran.Load(), "GET /r (%s): handler runs", tc.name)
 
-			// Called directly, the middleware returns the *echo.HTTPError
-			// carrying the cause, after Options.ErrorHandler committed the
-			// response.
+			// Called directly, the middleware returns what
+			// Options.ErrorHandler returned (the cause), after it committed
+			// the response.
 			c := e.NewContext(getWith(tc.auth...), httptest.NewRecorder())
 			mw := m.Authenticate
 			if len(tc.guard.Scopes()) > 0 {
 				mw = m.Require(tc.guard)
 			}
 			err := mw(func(echo.Context) error { return errors.New("next must not run") })(c)
-			require.True(t, errors.As(err, &he), "middleware(next)(c) (%s) with Options.ErrorHandler returned %T %v, want *echo.HTTPError", tc.name, err, err)
-			assert.ErrorIs(t, he.Internal, tc.reason, "middleware(next)(c) (%s): HTTPError.Internal", tc.name)
+			assert.ErrorIs(t, err, tc.reason, "middleware(next)(c) (%s): the error Options.ErrorHandler returned", tc.name)
+			assert.False(t, errors.As(err, &he), "middleware(next)(c) (%s) returned an *echo.HTTPError, want the one Options.ErrorHandler returned", tc.name)
 			assert.True(t, c.Response().Committed, "middleware(next)(c) (%s): response committed by Options.ErrorHandler", tc.name)
 		})
 	}
@@ -360,7 +364,7 @@ func TestOptionsErrorHandler(t *testing.T) {
 // has written nothing.
 func TestMiddlewareReturnsHTTPError(t *testing.T) {
 	f := newEchoFixture(t)
-	m := f.middleware(t, f.v, nethttp.Options{Realm: "api"})
+	m := f.middleware(t, f.v, echomw.Options{Options: bearer.Options{Realm: "api"}})
 	e := echo.New()
 	rec := httptest.NewRecorder()
 	c := e.NewContext(getWith("Bearer "+f.mint(t, verifiertest.Token{ExpiresIn: -time.Hour})), rec)
@@ -398,7 +402,7 @@ func (s setRecorder) Set(key string, val any) {
 // c.Set. Authenticate then Require verifies once.
 func TestClaimsInRequestContext(t *testing.T) {
 	f := newEchoFixture(t)
-	m := f.middleware(t, f.v, nethttp.Options{Realm: "api"})
+	m := f.middleware(t, f.v, echomw.Options{Options: bearer.Options{Realm: "api"}})
 	e := echo.New()
 	var keys []string
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -440,7 +444,7 @@ func TestClaimsFromWithoutClaims(t *testing.T) {
 // groups and routes.
 func TestMiddlewareFuncs(t *testing.T) {
 	f := newEchoFixture(t)
-	m := f.middleware(t, f.v, nethttp.Options{Realm: "api"})
+	m := f.middleware(t, f.v, echomw.Options{Options: bearer.Options{Realm: "api"}})
 	var (
 		_ echo.MiddlewareFunc = m.Authenticate
 		_ echo.MiddlewareFunc = m.Require(scopes.AllOf("write"))
@@ -489,14 +493,14 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		v    *verifier.Verifier
-		opts nethttp.Options
+		opts echomw.Options
 	}{
-		{"nil verifier", nil, nethttp.Options{}},
-		{"realm with a newline", f.v, nethttp.Options{Realm: "api\n"}},
-		{"scheme with a space", f.v, nethttp.Options{Schemes: []string{"Bear er"}}},
-		{"empty scheme", f.v, nethttp.Options{Schemes: []string{""}}},
-		{"cookie name with a semicolon", f.v, nethttp.Options{Cookie: "a;b"}},
-		{"retry-after below a second", f.v, nethttp.Options{RetryAfter: 500 * time.Millisecond}},
+		{"nil verifier", nil, echomw.Options{}},
+		{"realm with a newline", f.v, echomw.Options{Options: bearer.Options{Realm: "api\n"}}},
+		{"scheme with a space", f.v, echomw.Options{Options: bearer.Options{Schemes: []string{"Bear er"}}}},
+		{"empty scheme", f.v, echomw.Options{Options: bearer.Options{Schemes: []string{""}}}},
+		{"cookie name with a semicolon", f.v, echomw.Options{Options: bearer.Options{Cookie: "a;b"}}},
+		{"retry-after below a second", f.v, echomw.Options{Options: bearer.Options{RetryAfter: 500 * time.Millisecond}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := echomw.New(tc.v, tc.opts)
@@ -505,7 +509,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), "echomw: "), "echomw.New(%s) error = %q, want the prefix \"echomw: \"", tc.name, err)
 		})
 	}
-	m, err := echomw.New(f.v, nethttp.Options{})
+	m, err := echomw.New(f.v, echomw.Options{})
 	require.NoError(t, err, "echomw.New(v, zero Options)")
 	require.NotNil(t, m, "echomw.New(v, zero Options)")
 }

@@ -7,8 +7,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/echomw"
-	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
@@ -23,7 +23,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	auth, err := echomw.New(v, nethttp.Options{Realm: "api"})
+	auth, err := echomw.New(v, echomw.Options{Options: bearer.Options{Realm: "api"}})
 	if err != nil {
 		panic(err)
 	}
@@ -67,7 +67,7 @@ func Example_errorHandler() {
 	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
 	defer issuer.Close()
 	v, _ := verifier.New(issuer.VerifierConfig())
-	auth, _ := echomw.New(v, nethttp.Options{})
+	auth, _ := echomw.New(v, echomw.Options{})
 
 	e := echo.New()
 	e.HTTPErrorHandler = func(err error, c echo.Context) {

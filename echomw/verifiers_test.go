@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/echomw"
 	"github.com/jwtgate/jwtgate/jwks"
-	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
@@ -69,7 +69,7 @@ func TestInnerMiddlewareDoesNotTrustAnotherVerifiersClaims(t *testing.T) {
 		return c.String(http.StatusOK, fmt.Sprintf("sub=%s by=%s", claims.Subject(), by))
 	}
 	newMiddleware := func(v *verifier.Verifier, realm string) *echomw.Middleware {
-		m, err := echomw.New(v, nethttp.Options{Realm: realm})
+		m, err := echomw.New(v, echomw.Options{Options: bearer.Options{Realm: realm}})
 		require.NoError(t, err, "echomw.New(verifier %s, realm %q)", names[v], realm)
 		return m
 	}

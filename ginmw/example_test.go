@@ -8,8 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/ginmw"
-	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
@@ -24,12 +24,9 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	auth, err := ginmw.New(v, nethttp.Options{
-		Realm: "api",
-		Skip: func(r *http.Request) bool {
-			return nethttp.IsPreflight(r) || r.URL.Path == "/healthz"
-		},
-	})
+	auth, err := ginmw.New(v, ginmw.Options{Options: bearer.Options{Realm: "api"}, Skip: func(c *gin.Context) bool {
+		return bearer.IsPreflight(c.Request) || c.Request.URL.Path == "/healthz"
+	}})
 	if err != nil {
 		panic(err)
 	}
@@ -69,7 +66,7 @@ func Example_errors() {
 	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
 	defer issuer.Close()
 	v, _ := verifier.New(issuer.VerifierConfig())
-	auth, _ := ginmw.New(v, nethttp.Options{})
+	auth, _ := ginmw.New(v, ginmw.Options{})
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()

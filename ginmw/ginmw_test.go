@@ -20,9 +20,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/ginmw"
 	"github.com/jwtgate/jwtgate/jwks"
-	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
@@ -77,7 +77,7 @@ func newGinFixture(t *testing.T) *ginFixture {
 	return &ginFixture{iss: iss, v: v, lookups: l, down: down}
 }
 
-func (f *ginFixture) middleware(t *testing.T, v *verifier.Verifier, opts nethttp.Options) *ginmw.Middleware {
+func (f *ginFixture) middleware(t *testing.T, v *verifier.Verifier, opts ginmw.Options) *ginmw.Middleware {
 	t.Helper()
 	m, err := ginmw.New(v, opts)
 	require.NoError(t, err, "ginmw.New(v, %+v)", opts)
@@ -158,14 +158,14 @@ type ginFailure struct {
 func ginFailures(t *testing.T, f *ginFixture) []ginFailure {
 	good := f.mint(t, verifiertest.Token{Scope: "read"})
 	return []ginFailure{
-		{name: "no token", status: 401, reason: nethttp.ErrNoCredentials},
+		{name: "no token", status: 401, reason: bearer.ErrNoCredentials},
 		{name: "expired", auth: []string{"Bearer " + f.mint(t, verifiertest.Token{ExpiresIn: -time.Hour})},
 			status: 401, reason: verifier.ErrExpired},
 		{name: "bad signature", auth: []string{"Bearer " + good[:len(good)-4] + "AAAA"}, status: 401, reason: verifier.ErrSignature},
 		{name: "unknown kid", auth: []string{"Bearer " + f.mint(t, verifiertest.Token{Header: map[string]any{"kid": "gone"}})},
 			status: 401, reason: verifier.ErrUnknownKey},
 		{name: "two Authorization headers", auth: []string{"Bearer " + good, "Bearer " + good},
-			status: 400, reason: nethttp.ErrInvalidRequest},
+			status: 400, reason: bearer.ErrInvalidRequest},
 		{name: "insufficient scope", guard: scopes.AllOf("read", "write"), auth: []string{"Bearer " + good},
 			status: 403, reason: scopes.ErrInsufficientScope, laterRuns: true},
 		{name: "keys unavailable", down: true, auth: []string{"Bearer " + good},
@@ -182,7 +182,7 @@ func TestFailureAbortsAndRecordsError(t *testing.T) {
 			if tc.down {
 				v = f.down
 			}
-			r, rec := newGinApp(f.middleware(t, v, nethttp.Options{Realm: "api"}), tc.guard)
+			r, rec := newGinApp(f.middleware(t, v, ginmw.Options{Options: bearer.Options{Realm: "api"}}), tc.guard)
 			w := httptest.NewRecorder()
 			r.ServeHTTP(w, getWith(tc.auth...))
 
@@ -212,7 +212,7 @@ func TestSuccess(t *testing.T) {
 		{"Authenticate then Require any-of", scopes.AnyOf("admin", "write")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, rec := newGinApp(f.middleware(t, f.v, nethttp.Options{Realm: "api"}), tc.guard)
+			r, rec := newGinApp(f.middleware(t, f.v, ginmw.Options{Options: bearer.Options{Realm: "api"}}), tc.guard)
 			before := f.lookups.n.Load()
 			w := httptest.NewRecorder()
 			r.ServeHTTP(w, getWith("Bearer "+f.mint(t, verifiertest.Token{Subject: "svc", Scope: "read write"})))
@@ -237,12 +237,12 @@ func TestPassWithoutToken(t *testing.T) {
 	f := newGinFixture(t)
 	for _, tc := range []struct {
 		name string
-		opts nethttp.Options
+		opts ginmw.Options
 		auth []string
 	}{
-		{"optional, no token", nethttp.Options{Optional: true}, nil},
-		{"optional, Basic scheme", nethttp.Options{Optional: true}, []string{"Basic dXNlcjpwYXNz"}},
-		{"skipped, garbage token", nethttp.Options{Skip: func(*http.Request) bool { return true }}, []string{"Bearer garbage"}},
+		{"optional, no token", ginmw.Options{Options: bearer.Options{Optional: true}}, nil},
+		{"optional, Basic scheme", ginmw.Options{Options: bearer.Options{Optional: true}}, []string{"Basic dXNlcjpwYXNz"}},
+		{"skipped, garbage token", ginmw.Options{Skip: func(*gin.Context) bool { return true }}, []string{"Bearer garbage"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, rec := newGinApp(f.middleware(t, f.v, tc.opts), scopes.Requirement{})
@@ -263,10 +263,9 @@ func TestPassWithoutToken(t *testing.T) {
 func TestOptionsErrorHandler(t *testing.T) {
 	f := newGinFixture(t)
 	var got []error
-	m := f.middleware(t, f.v, nethttp.Options{ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+	m := f.middleware(t, f.v, ginmw.Options{ErrorHandler: func(c *gin.Context, err error) {
 		got = append(got, err)
-		w.WriteHeader(http.StatusTeapot)
-		_, _ = w.Write([]byte("custom\n"))
+		c.String(http.StatusTeapot, "custom\n")
 	}})
 	r, rec := newGinApp(m, scopes.Requirement{})
 	w := httptest.NewRecorder()
@@ -285,7 +284,7 @@ func TestOptionsErrorHandler(t *testing.T) {
 // gin.Logger sees the failure and does not log the token.
 func TestLoggerSeesError(t *testing.T) {
 	f := newGinFixture(t)
-	m := f.middleware(t, f.v, nethttp.Options{Realm: "api"})
+	m := f.middleware(t, f.v, ginmw.Options{Options: bearer.Options{Realm: "api"}})
 	for _, tc := range []struct {
 		name   string
 		token  string
@@ -335,7 +334,7 @@ func TestClaimsFromWithoutClaims(t *testing.T) {
 // and routes; Require alone authenticates.
 func TestHandlerFuncs(t *testing.T) {
 	f := newGinFixture(t)
-	m := f.middleware(t, f.v, nethttp.Options{Realm: "api"})
+	m := f.middleware(t, f.v, ginmw.Options{Options: bearer.Options{Realm: "api"}})
 	var (
 		_ gin.HandlerFunc = m.Authenticate
 		_ gin.HandlerFunc = m.Require(scopes.AllOf("write"))
@@ -386,14 +385,14 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		v    *verifier.Verifier
-		opts nethttp.Options
+		opts ginmw.Options
 	}{
-		{"nil verifier", nil, nethttp.Options{}},
-		{"realm with a newline", f.v, nethttp.Options{Realm: "api\n"}},
-		{"realm with non-ASCII", f.v, nethttp.Options{Realm: "apí"}},
-		{"scheme with a space", f.v, nethttp.Options{Schemes: []string{"Bear er"}}},
-		{"cookie name with a space", f.v, nethttp.Options{Cookie: "access token"}},
-		{"retry-after below a second", f.v, nethttp.Options{RetryAfter: time.Millisecond}},
+		{"nil verifier", nil, ginmw.Options{}},
+		{"realm with a newline", f.v, ginmw.Options{Options: bearer.Options{Realm: "api\n"}}},
+		{"realm with non-ASCII", f.v, ginmw.Options{Options: bearer.Options{Realm: "apí"}}},
+		{"scheme with a space", f.v, ginmw.Options{Options: bearer.Options{Schemes: []string{"Bear er"}}}},
+		{"cookie name with a space", f.v, ginmw.Options{Options: bearer.Options{Cookie: "access token"}}},
+		{"retry-after below a second", f.v, ginmw.Options{Options: bearer.Options{RetryAfter: time.Millisecond}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := ginmw.New(tc.v, tc.opts)
@@ -402,7 +401,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), "ginmw: "), "ginmw.New(%s) error = %q, want the prefix \"ginmw: \"", tc.name, err)
 		})
 	}
-	m, err := ginmw.New(f.v, nethttp.Options{})
+	m, err := ginmw.New(f.v, ginmw.Options{})
 	require.NoError(t, err, "ginmw.New(v, zero Options)")
 	require.NotNil(t, m, "ginmw.New(v, zero Options)")
 }

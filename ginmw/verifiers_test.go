@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/ginmw"
 	"github.com/jwtgate/jwtgate/jwks"
-	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
@@ -70,7 +70,7 @@ func TestInnerMiddlewareDoesNotTrustAnotherVerifiersClaims(t *testing.T) {
 		c.String(http.StatusOK, "sub=%s by=%s", claims.Subject(), by)
 	}
 	newMiddleware := func(v *verifier.Verifier, realm string) *ginmw.Middleware {
-		m, err := ginmw.New(v, nethttp.Options{Realm: realm})
+		m, err := ginmw.New(v, ginmw.Options{Options: bearer.Options{Realm: realm}})
 		require.NoError(t, err, "ginmw.New(verifier %s, realm %q)", names[v], realm)
 		return m
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
@@ -23,7 +24,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	auth, err := nethttp.New(v, nethttp.Options{Realm: "api"})
+	auth, err := nethttp.New(v, nethttp.Options{Options: bearer.Options{Realm: "api"}})
 	if err != nil {
 		panic(err)
 	}
@@ -77,7 +78,7 @@ func ExampleOptions_schemes() {
 	if err != nil {
 		panic(err)
 	}
-	auth, err := nethttp.New(v, nethttp.Options{Schemes: []string{"JWT"}})
+	auth, err := nethttp.New(v, nethttp.Options{Options: bearer.Options{Schemes: []string{"JWT"}}})
 	if err != nil {
 		panic(err)
 	}
@@ -112,7 +113,7 @@ func ExampleOptions_optional() {
 	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
 	defer issuer.Close()
 	v, _ := verifier.New(issuer.VerifierConfig())
-	auth, err := nethttp.New(v, nethttp.Options{Optional: true})
+	auth, err := nethttp.New(v, nethttp.Options{Options: bearer.Options{Optional: true}})
 	if err != nil {
 		panic(err)
 	}
@@ -165,8 +166,8 @@ func ExampleMiddleware_Require_anotherVerifier() {
 	if err != nil {
 		panic(err)
 	}
-	users, _ := nethttp.New(usersV, nethttp.Options{Realm: "api"})
-	admins, _ := nethttp.New(adminsV, nethttp.Options{Realm: "admin"})
+	users, _ := nethttp.New(usersV, nethttp.Options{Options: bearer.Options{Realm: "api"}})
+	admins, _ := nethttp.New(adminsV, nethttp.Options{Options: bearer.Options{Realm: "admin"}})
 
 	hello := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		claims, _ := nethttp.ClaimsFrom(r)

@@ -33,15 +33,16 @@
 // without being verified by it (skipped, or without a token where that is
 // optional) goes on without the claims of another verifier.
 //
-// [Options] are shared by the Echo and Gin adapters (packages echomw and
-// ginmw), which answer every request exactly as this package does.
+// The shared parts (token extraction, the checks, the RFC 6750 answer) are
+// package bearer's; the Echo, Gin and gRPC adapters build on the same, and
+// answer every request exactly as this package does.
 package nethttp
 
 import (
+	"fmt"
 	"net/http"
-	"time"
 
-	"github.com/jwtgate/jwtgate/internal/httpauth"
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
 )
@@ -52,37 +53,18 @@ var (
 	// ErrNoCredentials: the request carries no token in an accepted place
 	// and scheme (no Authorization header, or another scheme such as
 	// Basic). Answered with 401 and a challenge without error code.
-	ErrNoCredentials = httpauth.ErrNoCredentials
+	ErrNoCredentials = bearer.ErrNoCredentials
 	// ErrInvalidRequest: the request is malformed, such as two
 	// Authorization headers, an empty token, or a token in more than one
 	// place. Answered with 400 invalid_request.
-	ErrInvalidRequest = httpauth.ErrInvalidRequest
+	ErrInvalidRequest = bearer.ErrInvalidRequest
 )
 
-// Options configures a [Middleware], and the middleware of packages echomw
-// and ginmw, so that all three answer every request the same way. The zero
-// value is ready to use.
+// Options configures a [Middleware]: the settings every adapter shares
+// (realm, schemes, token sources, ...; see [bearer.Options]), and the hooks
+// in net/http's types. The zero value is ready to use.
 type Options struct {
-	// Realm is the realm attribute of WWW-Authenticate challenges, in
-	// printable ASCII. Empty means the challenge carries no realm.
-	Realm string
-
-	// Schemes lists the authorization scheme words accepted before the
-	// token, compared without regard to case. Empty means {"Bearer"}. Add
-	// "JWT" for issuers whose clients send "Authorization: JWT <token>".
-	// The first word names the scheme in challenges.
-	Schemes []string
-
-	// RetryAfter is sent with 503 answers when the issuer's keys are
-	// unavailable. Zero means 30 seconds.
-	RetryAfter time.Duration
-
-	// Optional lets a request without any token through Authenticate
-	// without claims, so one handler can serve anonymous and authenticated
-	// callers. A request with a bad token is still rejected, and scope
-	// guards still require a token (or claims that an earlier middleware
-	// with the same verifier stored).
-	Optional bool
+	bearer.Options
 
 	// Skip, if set, reports whether a request bypasses authentication and
 	// scope guards altogether, such as health checks or CORS preflight
@@ -91,36 +73,31 @@ type Options struct {
 	// stored some.
 	Skip func(*http.Request) bool
 
-	// Cookie, if set, names a cookie that may carry the token, for browser
-	// clients. An empty cookie counts as no token.
-	Cookie string
-
-	// Query, if set, names a URI query parameter that may carry the token,
-	// such as "access_token" (RFC 6750 section 2.3). Tokens in URLs end up
-	// in logs and browser history; prefer the header.
-	//
-	// Whatever the sources, a request carrying a token in more than one
-	// place, or in one place twice, is answered with 400 invalid_request
-	// (RFC 6750 section 2).
-	Query string
-
 	// ErrorHandler, if set, answers failed requests instead of the default
 	// RFC 6750 response. The error it receives matches one of:
 	// [ErrNoCredentials] (no token), [ErrInvalidRequest] (malformed
 	// request), verifier.ErrInvalidToken (an *verifier.Error naming the
 	// reason), verifier.ErrKeysUnavailable, or scopes.ErrInsufficientScope
-	// (a *scopes.MissingError). It may call [Middleware.WriteError] to send the
-	// default response after, say, logging.
+	// (a *scopes.MissingError). It may call [Middleware.WriteError] to send
+	// the default response after, say, logging.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // Middleware authenticates requests with a verifier. It is safe for
 // concurrent use.
-type Middleware struct{ auth *httpauth.Auth }
+type Middleware struct {
+	auth    *bearer.Auth
+	skip    func(*http.Request) bool
+	onError func(http.ResponseWriter, *http.Request, error)
+}
 
 // New returns a middleware that verifies tokens with v.
 func New(v *verifier.Verifier, opts Options) (*Middleware, error) {
-	return httpauth.NewAdapter("nethttp", v, httpauth.Settings(opts), func(a *httpauth.Auth) *Middleware { return &Middleware{a} })
+	a, err := bearer.New(v, opts.Options)
+	if err != nil {
+		return nil, fmt.Errorf("nethttp: %w", err)
+	}
+	return &Middleware{auth: a, skip: opts.Skip, onError: opts.ErrorHandler}, nil
 }
 
 // Authenticate returns a handler that verifies the request's token, stores
@@ -153,12 +130,20 @@ func (m *Middleware) Require(req scopes.Requirement) func(http.Handler) http.Han
 
 func (m *Middleware) handler(next http.Handler, check func(*http.Request) (*http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r2, err := check(r)
-		if err != nil {
-			m.auth.Fail(w, r, err)
+		if m.skip != nil && m.skip(r) {
+			next.ServeHTTP(w, m.auth.Skip(r))
 			return
 		}
-		next.ServeHTTP(w, r2)
+		r, err := check(r)
+		if err != nil {
+			if m.onError != nil {
+				m.onError(w, r, err)
+				return
+			}
+			m.auth.Response(err).Write(w)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -166,7 +151,7 @@ func (m *Middleware) handler(next http.Handler, check func(*http.Request) (*http
 // the package documentation, using the middleware's realm and scheme. A
 // custom Options.ErrorHandler may call it.
 func (m *Middleware) WriteError(w http.ResponseWriter, _ *http.Request, err error) {
-	m.auth.ResponseFor(err).Write(w)
+	m.auth.Response(err).Write(w)
 }
 
 // ClaimsFrom returns the claims that [Middleware.Authenticate] or
@@ -180,4 +165,9 @@ func ClaimsFrom(r *http.Request) (*verifier.Claims, bool) {
 // IsPreflight reports whether r is a CORS preflight request (OPTIONS with an
 // Access-Control-Request-Method header), which browsers send without
 // credentials. Use it as Options.Skip, or inside one.
-func IsPreflight(r *http.Request) bool { return httpauth.IsPreflight(r) }
+func IsPreflight(r *http.Request) bool { return bearer.IsPreflight(r) }
+
+// ClaimsAs decodes the claims in the request's context into a new T, as
+// verifier.ClaimsAs does; it returns verifier.ErrNoClaims if there are
+// none.
+func ClaimsAs[T any](r *http.Request) (T, error) { return verifier.ClaimsAs[T](r.Context()) }

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
@@ -135,7 +136,7 @@ func assertNoLeak(t *testing.T, rec *httptest.ResponseRecorder, authorization []
 }
 
 func TestAuthenticatePassesClaims(t *testing.T) {
-	m, counter := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	m, counter := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api"}})
 	tok := testIssuer.MustMint(t, verifiertest.Token{Subject: "drone-client", Scope: "read write"})
 
 	var got *verifier.Claims
@@ -164,7 +165,7 @@ func TestClaimsFromWithoutMiddleware(t *testing.T) {
 }
 
 func TestFailures(t *testing.T) {
-	m, _ := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	m, _ := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api"}})
 	mint := func(tok verifiertest.Token) string { return testIssuer.MustMint(t, tok) }
 	valid := mint(verifiertest.Token{Scope: "read"})
 	other := mint(verifiertest.Token{Scope: "read"})
@@ -244,7 +245,7 @@ func TestFailures(t *testing.T) {
 }
 
 func TestRequireAlone(t *testing.T) {
-	m, counter := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	m, counter := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api"}})
 	next := &claimsHandler{}
 	h := m.Require(scopes.AllOf("write"))(next)
 
@@ -260,7 +261,7 @@ func TestRequireAlone(t *testing.T) {
 }
 
 func TestAuthenticateThenRequireVerifiesOnce(t *testing.T) {
-	m, counter := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	m, counter := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api"}})
 	tok := testIssuer.MustMint(t, verifiertest.Token{Subject: "writer", Scope: "read write"})
 
 	// stripAuthorization removes the header between the two middlewares:
@@ -329,7 +330,7 @@ func TestKeysUnavailable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, hits := unavailableMiddleware(t, nethttp.Options{Realm: "api", RetryAfter: tt.retry})
+			m, hits := unavailableMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api", RetryAfter: tt.retry}})
 			tok := testIssuer.MustMint(t, verifiertest.Token{Scope: "read"})
 			for _, chain := range []func(http.Handler) http.Handler{m.Authenticate, m.Require(scopes.AllOf("read"))} {
 				next := &claimsHandler{}
@@ -372,25 +373,19 @@ func TestErrorHandler(t *testing.T) {
 		return c
 	}
 
-	custom, _ := newTestMiddleware(t, nethttp.Options{
-		Realm: "api",
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			record(r, err)
-			w.Header().Set("Content-Type", "text/plain")
-			w.WriteHeader(http.StatusTeapot)
-			_, _ = w.Write([]byte("custom"))
-		},
-	})
+	custom, _ := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api"}, ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+		record(r, err)
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusTeapot)
+		_, _ = w.Write([]byte("custom"))
+	}})
 	var delegating *nethttp.Middleware
-	delegating, _ = newTestMiddleware(t, nethttp.Options{
-		Realm: "api",
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			record(r, err)
-			w.Header().Set("X-Logged", "yes")
-			delegating.WriteError(w, r, err)
-		},
-	})
-	plain, _ := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	delegating, _ = newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api"}, ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+		record(r, err)
+		w.Header().Set("X-Logged", "yes")
+		delegating.WriteError(w, r, err)
+	}})
+	plain, _ := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api"}})
 
 	expired := testIssuer.MustMint(t, verifiertest.Token{ExpiresIn: -time.Hour})
 	reader := testIssuer.MustMint(t, verifiertest.Token{Scope: "read"})
@@ -475,7 +470,7 @@ func TestErrorHandler(t *testing.T) {
 }
 
 func TestWriteErrorDefault(t *testing.T) {
-	m, _ := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	m, _ := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api"}})
 	rec := httptest.NewRecorder()
 	m.WriteError(rec, get(), &verifier.Error{Reason: verifier.ErrExpired})
 	assert.Equal(t, http.StatusUnauthorized, rec.Code, "WriteError(expired) status")
@@ -498,15 +493,15 @@ func TestNew(t *testing.T) {
 		opts nethttp.Options
 	}{
 		{"nil verifier", nil, nethttp.Options{}},
-		{"realm with CRLF", v, nethttp.Options{Realm: "api\r\nSet-Cookie: x=y"}},
-		{"scheme with a space", v, nethttp.Options{Schemes: []string{"Bearer token"}}},
-		{"empty scheme", v, nethttp.Options{Schemes: []string{"Bearer", ""}}},
-		{"retry-after below one second", v, nethttp.Options{RetryAfter: 100 * time.Millisecond}},
-		{"negative retry-after", v, nethttp.Options{RetryAfter: -time.Minute}},
-		{"cookie name with a space", v, nethttp.Options{Cookie: "access token"}},
-		{"cookie name with a semicolon", v, nethttp.Options{Cookie: "at;path=/"}},
-		{"cookie name with an equals sign", v, nethttp.Options{Cookie: "at=x"}},
-		{"cookie name with CRLF", v, nethttp.Options{Cookie: "at\r\nSet-Cookie"}},
+		{"realm with CRLF", v, nethttp.Options{Options: bearer.Options{Realm: "api\r\nSet-Cookie: x=y"}}},
+		{"scheme with a space", v, nethttp.Options{Options: bearer.Options{Schemes: []string{"Bearer token"}}}},
+		{"empty scheme", v, nethttp.Options{Options: bearer.Options{Schemes: []string{"Bearer", ""}}}},
+		{"retry-after below one second", v, nethttp.Options{Options: bearer.Options{RetryAfter: 100 * time.Millisecond}}},
+		{"negative retry-after", v, nethttp.Options{Options: bearer.Options{RetryAfter: -time.Minute}}},
+		{"cookie name with a space", v, nethttp.Options{Options: bearer.Options{Cookie: "access token"}}},
+		{"cookie name with a semicolon", v, nethttp.Options{Options: bearer.Options{Cookie: "at;path=/"}}},
+		{"cookie name with an equals sign", v, nethttp.Options{Options: bearer.Options{Cookie: "at=x"}}},
+		{"cookie name with CRLF", v, nethttp.Options{Options: bearer.Options{Cookie: "at\r\nSet-Cookie"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -543,7 +538,7 @@ func TestSchemes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, _ := newTestMiddleware(t, nethttp.Options{Realm: "api", Schemes: tt.schemes})
+			m, _ := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api", Schemes: tt.schemes}})
 			next := &claimsHandler{}
 			rec := serve(m.Authenticate(next), get(tt.header))
 			assert.Equal(t, tt.want, rec.Code, "status with schemes %q; body %s", tt.schemes, rec.Body)
@@ -558,7 +553,7 @@ func TestSchemes(t *testing.T) {
 }
 
 func TestConcurrentRequests(t *testing.T) {
-	m, _ := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	m, _ := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api"}})
 	next := &claimsHandler{}
 	h := m.Require(scopes.AllOf("read"))(next)
 
@@ -707,7 +702,7 @@ func assertOutcome(t *testing.T, chainName string, chain func(http.Handler) http
 }
 
 func TestOptional(t *testing.T) {
-	m, counter := newTestMiddleware(t, nethttp.Options{Realm: "api", Optional: true, Cookie: "at"})
+	m, counter := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api", Optional: true, Cookie: "at"}})
 	valid := testIssuer.MustMint(t, verifiertest.Token{Subject: "reader", Scope: "read"})
 	expired := testIssuer.MustMint(t, verifiertest.Token{Subject: "reader", Scope: "read", ExpiresIn: -time.Hour})
 
@@ -748,13 +743,10 @@ func TestOptional(t *testing.T) {
 
 func TestSkip(t *testing.T) {
 	var skips atomic.Int64
-	m, counter := newTestMiddleware(t, nethttp.Options{
-		Realm: "api",
-		Skip: func(r *http.Request) bool {
-			skips.Add(1)
-			return nethttp.IsPreflight(r) || r.URL.Path == "/healthz"
-		},
-	})
+	m, counter := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api"}, Skip: func(r *http.Request) bool {
+		skips.Add(1)
+		return nethttp.IsPreflight(r) || r.URL.Path == "/healthz"
+	}})
 	valid := testIssuer.MustMint(t, verifiertest.Token{Subject: "writer", Scope: "read write"})
 	preflight := http.Header{"Origin": {"https://app.example.test"}, "Access-Control-Request-Method": {"POST"}}
 	chains := []struct {
@@ -801,7 +793,7 @@ func TestSkip(t *testing.T) {
 }
 
 func TestCookie(t *testing.T) {
-	m, counter := newTestMiddleware(t, nethttp.Options{Realm: "api", Cookie: "__Host-at"})
+	m, counter := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api", Cookie: "__Host-at"}})
 	valid := testIssuer.MustMint(t, verifiertest.Token{Subject: "browser", Scope: "read"})
 	expired := testIssuer.MustMint(t, verifiertest.Token{Subject: "browser", Scope: "read", ExpiresIn: -time.Hour})
 	tests := []struct {
@@ -839,7 +831,7 @@ func TestCookie(t *testing.T) {
 }
 
 func TestQuery(t *testing.T) {
-	m, counter := newTestMiddleware(t, nethttp.Options{Realm: "api", Query: "access_token"})
+	m, counter := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api", Query: "access_token"}})
 	valid := testIssuer.MustMint(t, verifiertest.Token{Subject: "linker", Scope: "read"})
 	expired := testIssuer.MustMint(t, verifiertest.Token{Subject: "linker", Scope: "read", ExpiresIn: -time.Hour})
 	tests := []struct {
@@ -881,11 +873,7 @@ func TestErrorHandlerSentinels(t *testing.T) {
 		mu  sync.Mutex
 		got []error
 	)
-	opts := nethttp.Options{
-		Realm:  "api",
-		Cookie: "at",
-		Query:  "access_token",
-	}
+	opts := nethttp.Options{Options: bearer.Options{Realm: "api", Cookie: "at", Query: "access_token"}}
 	var m *nethttp.Middleware
 	opts.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 		mu.Lock()
@@ -943,7 +931,7 @@ func TestErrorHandlerSentinels(t *testing.T) {
 }
 
 func TestWriteErrorSentinels(t *testing.T) {
-	m, _ := newTestMiddleware(t, nethttp.Options{Realm: "api"})
+	m, _ := newTestMiddleware(t, nethttp.Options{Options: bearer.Options{Realm: "api"}})
 	rec := httptest.NewRecorder()
 	m.WriteError(rec, get(), nethttp.ErrNoCredentials)
 	assert.Equal(t, http.StatusUnauthorized, rec.Code, "WriteError(ErrNoCredentials) status")

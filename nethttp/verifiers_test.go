@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
@@ -68,7 +69,7 @@ func TestInnerMiddlewareDoesNotTrustAnotherVerifiersClaims(t *testing.T) {
 		fmt.Fprintf(w, "sub=%s by=%s", claims.Subject(), by)
 	})
 	newMiddleware := func(v *verifier.Verifier, realm string) *nethttp.Middleware {
-		m, err := nethttp.New(v, nethttp.Options{Realm: realm})
+		m, err := nethttp.New(v, nethttp.Options{Options: bearer.Options{Realm: realm}})
 		require.NoError(t, err, "nethttp.New(verifier %s, realm %q)", names[v], realm)
 		return m
 	}

@@ -3,6 +3,7 @@ package verifier
 import (
 	"context"
 	"encoding/json/v2"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -126,6 +127,36 @@ func (c *Claims) Decode(v any) error {
 		return fmt.Errorf("verifier: decoding claims: %w", err)
 	}
 	return nil
+}
+
+// ErrNoClaims is returned by [ClaimsAs] when the context carries no
+// verified claims: the request did not pass an authenticating middleware,
+// or passed one that let it through without a token (optional
+// authentication, a skipped route).
+var ErrNoClaims = errors.New("verifier: no verified claims in the context")
+
+// ClaimsAs decodes the claims that [FromContext] finds in ctx into a new T,
+// as [Claims.Decode] does (strictly: member names match fields exactly), so
+// a handler reads its own claims type in one call:
+//
+//	type appClaims struct {
+//		TenantID string `json:"tenant_id"`
+//	}
+//	c, err := verifier.ClaimsAs[appClaims](ctx)
+//
+// It returns [ErrNoClaims] if ctx carries none. The adapters offer it for
+// their own request types (nethttp.ClaimsAs, echomw.ClaimsAs, ...).
+func ClaimsAs[T any](ctx context.Context) (T, error) {
+	var v T
+	c, ok := FromContext(ctx)
+	if !ok {
+		return v, ErrNoClaims
+	}
+	if err := c.Decode(&v); err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
 }
 
 type claimsKey struct{}

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
@@ -80,7 +81,7 @@ func TestStyleDroneMapping(t *testing.T) {
 	token := iss.MustMint(t, verifiertest.Token{Subject: "mapping-client", Scope: "read write", ExpiresIn: 36000 * time.Second})
 	readOnly := iss.MustMint(t, verifiertest.Token{Subject: "viewer", Scope: "read", ExpiresIn: 36000 * time.Second})
 
-	m, err := nethttp.New(v, nethttp.Options{Realm: "drones"})
+	m, err := nethttp.New(v, nethttp.Options{Options: bearer.Options{Realm: "drones"}})
 	require.NoError(t, err, "nethttp.New")
 	mux := http.NewServeMux()
 	mux.Handle("GET /maps", m.Require(scopes.AllOf("read"))(vtEcho))
@@ -167,7 +168,7 @@ func TestStyleCameraCatalogue(t *testing.T) {
 		vtRequireRejected(t, err, verifier.ErrIssuer, token)
 	})
 
-	m, err := nethttp.New(v, nethttp.Options{Realm: "cameras", Schemes: []string{"JWT"}})
+	m, err := nethttp.New(v, nethttp.Options{Options: bearer.Options{Realm: "cameras", Schemes: []string{"JWT"}}})
 	require.NoError(t, err, "nethttp.New")
 	h := m.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := nethttp.ClaimsFrom(r)
@@ -260,7 +261,7 @@ func TestStyleGeospatialFinance(t *testing.T) {
 		})
 	}
 
-	m, err := nethttp.New(v, nethttp.Options{Realm: "geo"})
+	m, err := nethttp.New(v, nethttp.Options{Options: bearer.Options{Realm: "geo"}})
 	require.NoError(t, err, "nethttp.New")
 	const realm = `Bearer realm="geo"`
 	vtServeHTTP(t, m.Authenticate(vtEcho), []vtHTTPCase{
@@ -281,7 +282,7 @@ func TestStyleTravelConnectivity(t *testing.T) {
 	iss := verifiertest.Start(t, verifiertest.IssuerConfig{Algorithm: "ES256", Audience: "https://travel.example.test", Now: clock.Now})
 	other := verifiertest.Start(t, verifiertest.IssuerConfig{Algorithm: "ES256", Now: clock.Now})
 	v := vtNew(t, iss.VerifierConfig())
-	m, err := nethttp.New(v, nethttp.Options{Realm: "travel"})
+	m, err := nethttp.New(v, nethttp.Options{Options: bearer.Options{Realm: "travel"}})
 	require.NoError(t, err, "nethttp.New")
 	mux := http.NewServeMux()
 	mux.Handle("GET /bookings", m.Require(scopes.AllOf("bookings:read"))(vtEcho))

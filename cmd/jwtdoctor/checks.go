@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jwtgate/jwtgate/internal/httpauth"
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
@@ -51,7 +51,7 @@ type diagnosis struct {
 	signedBy *jwks.Key // the key whose signature check passed, if known
 	checks   []checkLine
 	failed   string // name of the failed check, if any
-	resp     *httpauth.Response
+	resp     *bearer.Response
 }
 
 func (d *diagnosis) passed() bool { return d.inputErr == nil && d.err == nil }
@@ -63,7 +63,7 @@ func diagnose(ctx context.Context, s *setup, input string) *diagnosis {
 	if err != nil {
 		d.inputErr = err
 		d.scheme = schemeOf(input)
-		resp := s.auth.ResponseFor(err)
+		resp := s.auth.Response(err)
 		d.resp = &resp
 		return d
 	}
@@ -125,7 +125,7 @@ func diagnose(ctx context.Context, s *setup, input string) *diagnosis {
 		}
 	}
 	if d.err != nil {
-		resp := s.auth.ResponseFor(d.err)
+		resp := s.auth.Response(d.err)
 		d.resp = &resp
 	}
 	return d

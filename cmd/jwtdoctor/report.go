@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,7 +10,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/jwtgate/jwtgate/internal/httpauth"
+	"github.com/jwtgate/jwtgate/bearer"
 )
 
 // write prints the report: the settings, the decoded token, the checks and
@@ -94,7 +95,7 @@ func (s *setup) writeSettings(p *printer) {
 func (d *diagnosis) writeToken(p *printer, s *setup) {
 	p.line("Token")
 	if d.inputErr != nil {
-		if httpauth.IsNoCredentials(d.inputErr) {
+		if errors.Is(d.inputErr, bearer.ErrNoCredentials) {
 			p.line("  no token: the request's Authorization scheme %q is not accepted (accepted: %s; see -scheme)",
 				d.scheme, strings.Join(s.opts.schemes, ", "))
 		} else {
@@ -205,11 +206,12 @@ func (d *diagnosis) writeResult(p *printer) {
 		why = ": refused before verification"
 	}
 	p.line("  %d %s%s", r.Status, http.StatusText(r.Status), why)
-	if r.Challenge != "" {
-		p.line("  WWW-Authenticate: %s", r.Challenge)
-	}
-	if r.RetryAfter != "" {
-		p.line("  Retry-After: %s", r.RetryAfter)
+	h := http.Header{}
+	r.SetHeaders(h)
+	for _, name := range []string{"WWW-Authenticate", "Retry-After"} {
+		if v := h.Get(name); v != "" {
+			p.line("  %s: %s", name, v)
+		}
 	}
 	p.line("  Body: %s", bytes.TrimSuffix(r.Body, []byte("\n")))
 }

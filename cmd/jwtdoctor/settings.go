@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jwtgate/jwtgate/internal/httpauth"
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
@@ -25,7 +25,7 @@ type setup struct {
 	opts     *options
 	now      time.Time
 	v        *verifier.Verifier
-	auth     *httpauth.Auth
+	auth     *bearer.Auth
 	keys     *recorder
 	keyDesc  []string // how the keys were obtained, one line each
 	remotes  []*remoteSource
@@ -83,7 +83,7 @@ func configure(o *options, env func(string) string) (*setup, error) {
 	if len(s.algs) == 0 {
 		s.algs = jwks.Algorithms()
 	}
-	s.auth, err = httpauth.New("jwtdoctor", v, httpauth.Settings{Realm: o.realm, Schemes: o.schemes})
+	s.auth, err = bearer.New(v, bearer.Options{Realm: o.realm, Schemes: o.schemes})
 	if err != nil {
 		s.close()
 		return nil, err

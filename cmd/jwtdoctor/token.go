@@ -15,7 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/jwtgate/jwtgate/internal/httpauth"
+	"github.com/jwtgate/jwtgate/bearer"
 )
 
 // b64 decodes base64url without padding, rejecting non-zero trailing bits,
@@ -30,7 +30,7 @@ const maxShown = 200
 // "<scheme> <token>" or a whole "Authorization: <scheme> <token>" line; a
 // bare token is sent with the first accepted scheme. The error is the one
 // the middleware would answer with (no credentials, invalid request).
-func extractToken(a *httpauth.Auth, scheme, input string) (string, error) {
+func extractToken(a *bearer.Auth, scheme, input string) (string, error) {
 	value := strings.TrimSpace(input)
 	if name, rest, ok := strings.Cut(value, ":"); ok && strings.EqualFold(strings.TrimSpace(name), "Authorization") {
 		value = strings.TrimSpace(rest) // a whole header line: taken as sent

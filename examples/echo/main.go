@@ -31,8 +31,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/echomw"
-	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
@@ -92,11 +92,13 @@ func newAPI(cfg verifier.Config) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth, err := echomw.New(v, nethttp.Options{
-		Realm:    "drones",
-		Optional: true, // no token is fine for Authenticate; Require still wants one
-		Skip: func(r *http.Request) bool {
-			return nethttp.IsPreflight(r) || r.URL.Path == "/healthz"
+	auth, err := echomw.New(v, echomw.Options{
+		Options: bearer.Options{
+			Realm:    "drones",
+			Optional: true, // no token is fine for Authenticate; Require still wants one
+		},
+		Skip: func(c echo.Context) bool {
+			return bearer.IsPreflight(c.Request()) || c.Request().URL.Path == "/healthz"
 		},
 	})
 	if err != nil {

@@ -32,8 +32,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/ginmw"
-	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
@@ -103,11 +103,13 @@ func newAPI(cfg verifier.Config) (*gin.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth, err := ginmw.New(v, nethttp.Options{
-		Realm:    "cameras",
-		Optional: true, // Authenticate lets anonymous requests in; Require does not
-		Skip: func(r *http.Request) bool {
-			return r.URL.Path == "/healthz" || nethttp.IsPreflight(r)
+	auth, err := ginmw.New(v, ginmw.Options{
+		Options: bearer.Options{
+			Realm:    "cameras",
+			Optional: true, // Authenticate lets anonymous requests in; Require does not
+		},
+		Skip: func(c *gin.Context) bool {
+			return c.Request.URL.Path == "/healthz" || bearer.IsPreflight(c.Request)
 		},
 	})
 	if err != nil {

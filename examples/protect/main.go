@@ -11,6 +11,7 @@ import (
 	"log"
 	"net/http"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
@@ -45,7 +46,7 @@ func newAPI(issuer, audience string) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth, err := nethttp.New(v, nethttp.Options{Realm: "api"})
+	auth, err := nethttp.New(v, nethttp.Options{Options: bearer.Options{Realm: "api"}})
 	if err != nil {
 		return nil, err
 	}

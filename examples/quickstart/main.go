@@ -29,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
@@ -126,7 +127,7 @@ func newAPI(cfg verifier.Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	auth, err := nethttp.New(v, nethttp.Options{Realm: "quickstart"})
+	auth, err := nethttp.New(v, nethttp.Options{Options: bearer.Options{Realm: "quickstart"}})
 	if err != nil {
 		return nil, err
 	}

@@ -188,7 +188,7 @@ func ExampleIssuer_Request_echo() {
 	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
 	defer issuer.Close()
 	v, _ := verifier.New(issuer.VerifierConfig())
-	auth, _ := echomw.New(v, nethttp.Options{})
+	auth, _ := echomw.New(v, echomw.Options{})
 	e := echo.New()
 	e.GET("/items", func(c echo.Context) error {
 		claims, _ := echomw.ClaimsFrom(c)
@@ -212,7 +212,7 @@ func ExampleIssuer_AuthorizationHeader() {
 	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
 	defer issuer.Close()
 	v, _ := verifier.New(issuer.VerifierConfig())
-	auth, _ := ginmw.New(v, nethttp.Options{})
+	auth, _ := ginmw.New(v, ginmw.Options{})
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.POST("/items", auth.Require(scopes.AllOf("write")), func(c *gin.Context) {

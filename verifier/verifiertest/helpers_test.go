@@ -71,7 +71,7 @@ func TestRequestReachesEveryAdapter(t *testing.T) {
 			return mux
 		},
 		"echomw": func(t *testing.T) http.Handler {
-			auth, err := echomw.New(v, nethttp.Options{})
+			auth, err := echomw.New(v, echomw.Options{})
 			require.NoError(t, err)
 			e := echo.New()
 			e.Any("/items", func(c echo.Context) error {
@@ -81,7 +81,7 @@ func TestRequestReachesEveryAdapter(t *testing.T) {
 			return e
 		},
 		"ginmw": func(t *testing.T) http.Handler {
-			auth, err := ginmw.New(v, nethttp.Options{})
+			auth, err := ginmw.New(v, ginmw.Options{})
 			require.NoError(t, err)
 			r := gin.New()
 			r.Any("/items", auth.Require(read), func(c *gin.Context) {

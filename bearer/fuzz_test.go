@@ -1,4 +1,4 @@
-package httpauth_test
+package bearer_test
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/jwtgate/jwtgate/internal/httpauth"
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/verifier"
 )
@@ -23,7 +23,7 @@ var fzSchemes = []string{"Bearer", "JWT"}
 // fzNewAuth returns the Auth of FuzzAuthorizationHeader: schemes Bearer and
 // JWT, cookie "at", query parameter "access_token", and a verifier over a
 // static secret (Token never verifies, so no token needs to be valid).
-func fzNewAuth(t testing.TB) *httpauth.Auth {
+func fzNewAuth(t testing.TB) *bearer.Auth {
 	t.Helper()
 	key, err := jwks.NewSecret("", []byte("FuzzAuthorizationHeader secret!!"))
 	require.NoError(t, err, "jwks.NewSecret")
@@ -31,8 +31,8 @@ func fzNewAuth(t testing.TB) *httpauth.Auth {
 	require.NoError(t, err, "jwks.NewStatic")
 	v, err := verifier.New(verifier.Config{Issuers: []string{"https://issuer.fuzz.test"}, Audiences: []string{"api"}, Keys: keys})
 	require.NoError(t, err, "verifier.New")
-	a, err := httpauth.New("test", v, httpauth.Settings{Schemes: fzSchemes, Cookie: "at", Query: "access_token"})
-	require.NoError(t, err, "httpauth.New")
+	a, err := bearer.New(v, bearer.Options{Schemes: fzSchemes, Cookie: "at", Query: "access_token"})
+	require.NoError(t, err, "bearer.New")
 	return a
 }
 
@@ -57,7 +57,7 @@ func fzRequest(header, cookie, query string) *http.Request {
 // fzFixedText collects the responses to requests that fail in each of the
 // ways Token knows, built from fixed inputs: text a response holds whatever
 // the request, which an input may happen to repeat without leaking.
-func fzFixedText(t testing.TB, a *httpauth.Auth) string {
+func fzFixedText(t testing.TB, a *bearer.Auth) string {
 	t.Helper()
 	twice := httptest.NewRequest(http.MethodGet, "/?access_token=a&access_token=b", nil)
 	twice.Header["Authorization"] = []string{"Bearer a", "Bearer b"}
@@ -74,15 +74,15 @@ func fzFixedText(t testing.TB, a *httpauth.Auth) string {
 	} {
 		_, err := a.Token(r)
 		require.Error(t, err, "Token(%v) of a fixed failing request", r.Header)
-		resp := a.ResponseFor(err)
-		sb.WriteString(resp.Challenge + "\n" + string(resp.Body) + "\n")
+		resp := a.Response(err)
+		sb.WriteString(resp.Challenge.String() + "\n" + string(resp.Body) + "\n")
 	}
 	return sb.String()
 }
 
 // FuzzAuthorizationHeader feeds arbitrary Authorization header values,
 // cookie values and query values to Auth.Token and the error, if any, to
-// ResponseFor. Token must return a token or an error that is
+// Response. Token must return a token or an error that is
 // ErrNoCredentials or an ErrInvalidRequest, as a model of RFC 6750
 // section 2 predicts: the token after "<scheme> " for an accepted scheme
 // in any letter case, the cookie or the query parameter when it is the only
@@ -109,9 +109,9 @@ func FuzzAuthorizationHeader(f *testing.F) {
 			t.Fatalf("%s returned neither a token nor an error; want one of them", call)
 		case err != nil && token != "":
 			t.Errorf("%s returned the token %q and the error %v; want one of them", call, token, err)
-		case err != nil && err != httpauth.ErrNoCredentials && !errors.Is(err, httpauth.ErrInvalidRequest):
+		case err != nil && err != bearer.ErrNoCredentials && !errors.Is(err, bearer.ErrInvalidRequest):
 			t.Fatalf("%s returned the error %T %v; want ErrNoCredentials or an ErrInvalidRequest", call, err, err)
-		case err != nil && errors.Is(err, httpauth.ErrNoCredentials) && errors.Is(err, httpauth.ErrInvalidRequest):
+		case err != nil && errors.Is(err, bearer.ErrNoCredentials) && errors.Is(err, bearer.ErrInvalidRequest):
 			t.Errorf("%s returned the error %v, matching both ErrNoCredentials and ErrInvalidRequest; want one", call, err)
 		}
 		if token != want || !errors.Is(err, wantErr) {
@@ -121,23 +121,23 @@ func FuzzAuthorizationHeader(f *testing.F) {
 			return
 		}
 
-		resp := a.ResponseFor(err)
+		resp := a.Response(err)
 		if resp.Status != http.StatusBadRequest && resp.Status != http.StatusUnauthorized {
-			t.Errorf("ResponseFor(%v) after %s returned status %d; want 400 or 401", err, call, resp.Status)
+			t.Errorf("Response(%v) after %s returned status %d; want 400 or 401", err, call, resp.Status)
 		}
-		if !strings.HasPrefix(resp.Challenge, fzSchemes[0]) {
-			t.Errorf("ResponseFor(%v) after %s returned the challenge %q; want one for %s", err, call, resp.Challenge, fzSchemes[0])
+		if !strings.HasPrefix(resp.Challenge.String(), fzSchemes[0]) {
+			t.Errorf("Response(%v) after %s returned the challenge %q; want one for %s", err, call, resp.Challenge, fzSchemes[0])
 		}
 		var body map[string]string
 		if jerr := json.Unmarshal(resp.Body, &body); jerr != nil {
-			t.Errorf("ResponseFor(%v) after %s returned the body %q: %v; want a JSON object of strings", err, call, resp.Body, jerr)
+			t.Errorf("Response(%v) after %s returned the body %q: %v; want a JSON object of strings", err, call, resp.Body, jerr)
 		}
 		for _, in := range []string{header, cookie, query} {
 			if len(in) <= 16 || strings.Contains(fixed, in) {
 				continue
 			}
-			if strings.Contains(string(resp.Body), in) || strings.Contains(resp.Challenge, in) {
-				t.Errorf("ResponseFor(%v) after %s returned the challenge %q and the body %q, which repeat the input %q; want no input in the response", err, call, resp.Challenge, resp.Body, in)
+			if strings.Contains(string(resp.Body), in) || strings.Contains(resp.Challenge.String(), in) {
+				t.Errorf("Response(%v) after %s returned the challenge %q and the body %q, which repeat the input %q; want no input in the response", err, call, resp.Challenge, resp.Body, in)
 			}
 		}
 	})
@@ -178,9 +178,9 @@ func fzModel(r *http.Request, header, cookie, query string) (string, error) {
 	}
 	switch {
 	case invalid || len(tokens) > 1:
-		return "", httpauth.ErrInvalidRequest
+		return "", bearer.ErrInvalidRequest
 	case len(tokens) == 0:
-		return "", httpauth.ErrNoCredentials
+		return "", bearer.ErrNoCredentials
 	}
 	return tokens[0], nil
 }

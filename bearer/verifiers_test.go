@@ -1,4 +1,4 @@
-package httpauth_test
+package bearer_test
 
 // Claims in a request context belong to the verifier that produced them: an
 // Auth reuses only its own verifier's claims, and never passes on another
@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jwtgate/jwtgate/internal/httpauth"
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
@@ -70,14 +70,22 @@ func TestClaimsOfAnotherVerifier(t *testing.T) {
 	claimsB := verified(t, vB, adminB)
 	claimsTwin := verified(t, twinB, adminB)
 
-	skipHealth := func(r *http.Request) bool { return r.URL.Path == "/healthz" }
-	required := newAuth(t, vB, httpauth.Settings{Realm: "api", Skip: skipHealth})
-	optional := newAuth(t, vB, httpauth.Settings{Realm: "api", Skip: skipHealth, Optional: true})
+	required := newAuth(t, vB, bearer.Options{Realm: "api"})
+	optional := newAuth(t, vB, bearer.Options{Realm: "api", Optional: true})
 
+	// An adapter's skipper matches /healthz, which then goes through Skip.
+	skipHealth := func(a *bearer.Auth, check func(*http.Request) (*http.Request, error)) func(*http.Request) (*http.Request, error) {
+		return func(r *http.Request) (*http.Request, error) {
+			if r.URL.Path == "/healthz" {
+				return a.Skip(r), nil
+			}
+			return check(r)
+		}
+	}
 	admin := scopes.AllOf("admin")
-	authenticate := func(a *httpauth.Auth) func(*http.Request) (*http.Request, error) { return a.Authenticate }
-	authorize := func(a *httpauth.Auth) func(*http.Request) (*http.Request, error) {
-		return func(r *http.Request) (*http.Request, error) { return a.Authorize(r, admin) }
+	authenticate := func(a *bearer.Auth) func(*http.Request) (*http.Request, error) { return skipHealth(a, a.Authenticate) }
+	authorize := func(a *bearer.Auth) func(*http.Request) (*http.Request, error) {
+		return skipHealth(a, func(r *http.Request) (*http.Request, error) { return a.Authorize(r, admin) })
 	}
 	// request returns a GET of path ("" for /items) carrying the
 	// Authorization values, with stored in its context if not nil.
@@ -140,11 +148,11 @@ func TestClaimsOfAnotherVerifier(t *testing.T) {
 		},
 		{
 			name: "A's claims and no token", call: "Authorize(admin)", check: authorize(required),
-			req: request(claimsA, ""), wantErr: httpauth.IsNoCredentials,
+			req: request(claimsA, ""), wantErr: isNoCredentials,
 		},
 		{
 			name: "A's claims and no token, Authenticate", call: "Authenticate", check: authenticate(required),
-			req: request(claimsA, ""), wantErr: httpauth.IsNoCredentials,
+			req: request(claimsA, ""), wantErr: isNoCredentials,
 		},
 		{
 			name: "A's claims and no token, optional Authenticate: passes without claims", call: "optional Authenticate", check: authenticate(optional),
@@ -152,12 +160,12 @@ func TestClaimsOfAnotherVerifier(t *testing.T) {
 		},
 		{
 			name: "A's claims and no token, optional Auth's Authorize still needs a token", call: "optional Authorize(admin)", check: authorize(optional),
-			req: request(claimsA, ""), wantErr: httpauth.IsNoCredentials,
+			req: request(claimsA, ""), wantErr: isNoCredentials,
 		},
 		{
 			name: "A's claims and two Authorization headers", call: "Authorize(admin)", check: authorize(required),
 			req:     request(claimsA, "", "Bearer "+adminB, "Bearer "+adminB),
-			wantErr: func(err error) bool { return errors.Is(err, httpauth.ErrInvalidRequest) },
+			wantErr: func(err error) bool { return errors.Is(err, bearer.ErrInvalidRequest) },
 		},
 		{
 			name: "A's claims on a skipped path: passes without claims", call: "Authorize(admin)", check: authorize(required),
@@ -245,14 +253,14 @@ func TestChainVerifiesOncePerVerifier(t *testing.T) {
 	vAB, countAB := newVerifierFor(t, issuer, issuerB)
 	vB, countB := newVerifierFor(t, issuerB)
 
-	outer := newAuth(t, vAB, httpauth.Settings{Realm: "api"})
-	sameVerifier := newAuth(t, vAB, httpauth.Settings{Realm: "inner"})
-	other := newAuth(t, vB, httpauth.Settings{Realm: "api"})
+	outer := newAuth(t, vAB, bearer.Options{Realm: "api"})
+	sameVerifier := newAuth(t, vAB, bearer.Options{Realm: "inner"})
+	other := newAuth(t, vB, bearer.Options{Realm: "api"})
 	tok := issuerB.MustMint(t, verifiertest.Token{Subject: "b-admin", Scope: "admin"})
 
 	for _, tc := range []struct {
 		name           string
-		inner          *httpauth.Auth
+		inner          *bearer.Auth
 		wantAB, wantB  int64
 		wantInnerClaim bool // the inner Auth's verifier produced the final claims
 	}{
@@ -279,3 +287,5 @@ func TestChainVerifiesOncePerVerifier(t *testing.T) {
 		})
 	}
 }
+
+func isNoCredentials(err error) bool { return errors.Is(err, bearer.ErrNoCredentials) }

@@ -1,4 +1,4 @@
-package httpauth_test
+package bearer_test
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jwtgate/jwtgate/internal/httpauth"
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
@@ -65,10 +64,10 @@ func newVerifier(t *testing.T) (*verifier.Verifier, *countingSource) {
 	return v, src
 }
 
-func newAuth(t *testing.T, v *verifier.Verifier, s httpauth.Settings) *httpauth.Auth {
+func newAuth(t *testing.T, v *verifier.Verifier, s bearer.Options) *bearer.Auth {
 	t.Helper()
-	a, err := httpauth.New("test", v, s)
-	require.NoError(t, err, "httpauth.New(v, %+v)", s)
+	a, err := bearer.New(v, s)
+	require.NoError(t, err, "bearer.New(v, %+v)", s)
 	return a
 }
 
@@ -87,32 +86,32 @@ func TestNewRefusesBadSettings(t *testing.T) {
 	tests := []struct {
 		name string
 		v    *verifier.Verifier
-		s    httpauth.Settings
+		s    bearer.Options
 	}{
-		{"nil verifier", nil, httpauth.Settings{}},
-		{"realm with CR", v, httpauth.Settings{Realm: "api\r"}},
-		{"realm with LF", v, httpauth.Settings{Realm: "api\nX-Injected: 1"}},
-		{"realm with CRLF", v, httpauth.Settings{Realm: "api\r\nX-Injected: 1"}},
-		{"realm with NUL", v, httpauth.Settings{Realm: "a\x00pi"}},
-		{"realm with DEL", v, httpauth.Settings{Realm: "api\x7f"}},
-		{"realm with non-ASCII", v, httpauth.Settings{Realm: "réalm"}},
-		{"realm with tab", v, httpauth.Settings{Realm: "a\tpi"}},
-		{"scheme with a space", v, httpauth.Settings{Schemes: []string{"Bear er"}}},
-		{"scheme with trailing space", v, httpauth.Settings{Schemes: []string{"Bearer "}}},
-		{"empty scheme", v, httpauth.Settings{Schemes: []string{""}}},
-		{"empty scheme after a good one", v, httpauth.Settings{Schemes: []string{"Bearer", ""}}},
-		{"scheme with a quote", v, httpauth.Settings{Schemes: []string{`Bea"rer`}}},
-		{"scheme with a comma", v, httpauth.Settings{Schemes: []string{"Bearer,JWT"}}},
-		{"scheme with CRLF", v, httpauth.Settings{Schemes: []string{"Bearer\r\n"}}},
-		{"scheme not ASCII", v, httpauth.Settings{Schemes: []string{"Bärer"}}},
-		{"retry-after below one second", v, httpauth.Settings{RetryAfter: 999 * time.Millisecond}},
-		{"retry-after negative", v, httpauth.Settings{RetryAfter: -time.Second}},
+		{"nil verifier", nil, bearer.Options{}},
+		{"realm with CR", v, bearer.Options{Realm: "api\r"}},
+		{"realm with LF", v, bearer.Options{Realm: "api\nX-Injected: 1"}},
+		{"realm with CRLF", v, bearer.Options{Realm: "api\r\nX-Injected: 1"}},
+		{"realm with NUL", v, bearer.Options{Realm: "a\x00pi"}},
+		{"realm with DEL", v, bearer.Options{Realm: "api\x7f"}},
+		{"realm with non-ASCII", v, bearer.Options{Realm: "réalm"}},
+		{"realm with tab", v, bearer.Options{Realm: "a\tpi"}},
+		{"scheme with a space", v, bearer.Options{Schemes: []string{"Bear er"}}},
+		{"scheme with trailing space", v, bearer.Options{Schemes: []string{"Bearer "}}},
+		{"empty scheme", v, bearer.Options{Schemes: []string{""}}},
+		{"empty scheme after a good one", v, bearer.Options{Schemes: []string{"Bearer", ""}}},
+		{"scheme with a quote", v, bearer.Options{Schemes: []string{`Bea"rer`}}},
+		{"scheme with a comma", v, bearer.Options{Schemes: []string{"Bearer,JWT"}}},
+		{"scheme with CRLF", v, bearer.Options{Schemes: []string{"Bearer\r\n"}}},
+		{"scheme not ASCII", v, bearer.Options{Schemes: []string{"Bärer"}}},
+		{"retry-after below one second", v, bearer.Options{RetryAfter: 999 * time.Millisecond}},
+		{"retry-after negative", v, bearer.Options{RetryAfter: -time.Second}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, err := httpauth.New("test", tt.v, tt.s)
-			assert.Error(t, err, "httpauth.New(%v, %+v) = nil error, want one", tt.v, tt.s)
-			assert.Nil(t, a, "httpauth.New(%v, %+v) returned an Auth along with its error", tt.v, tt.s)
+			a, err := bearer.New(tt.v, tt.s)
+			assert.Error(t, err, "bearer.New(%v, %+v) = nil error, want one", tt.v, tt.s)
+			assert.Nil(t, a, "bearer.New(%v, %+v) returned an Auth along with its error", tt.v, tt.s)
 		})
 	}
 }
@@ -125,16 +124,19 @@ func TestNewRetryAfter(t *testing.T) {
 		want  string
 	}{
 		{0, "30"},
-		{httpauth.DefaultRetryAfter, "30"},
+		{bearer.DefaultRetryAfter, "30"},
 		{time.Second, "1"},
 		{2 * time.Minute, "120"},
+		{1500 * time.Millisecond, "1"}, // whole seconds
 	}
 	for _, tt := range tests {
 		t.Run(tt.retry.String(), func(t *testing.T) {
-			a := newAuth(t, v, httpauth.Settings{RetryAfter: tt.retry})
-			resp := a.ResponseFor(unavailable)
-			assert.Equal(t, http.StatusServiceUnavailable, resp.Status, "ResponseFor(keys unavailable).Status with RetryAfter %v", tt.retry)
-			assert.Equal(t, tt.want, resp.RetryAfter, "ResponseFor(keys unavailable).RetryAfter with RetryAfter %v", tt.retry)
+			a := newAuth(t, v, bearer.Options{RetryAfter: tt.retry})
+			resp := a.Response(unavailable)
+			assert.Equal(t, http.StatusServiceUnavailable, resp.Status, "Response(keys unavailable).Status with RetryAfter %v", tt.retry)
+			h := http.Header{}
+			resp.SetHeaders(h)
+			assert.Equal(t, tt.want, h.Get("Retry-After"), "Retry-After of Response(keys unavailable) with RetryAfter %v", tt.retry)
 		})
 	}
 }
@@ -142,13 +144,13 @@ func TestNewRetryAfter(t *testing.T) {
 func TestNewCopiesSchemes(t *testing.T) {
 	v, _ := newVerifier(t)
 	schemes := []string{"JWT"}
-	a := newAuth(t, v, httpauth.Settings{Schemes: schemes})
+	a := newAuth(t, v, bearer.Options{Schemes: schemes})
 	schemes[0] = "Bearer"
 	tok, err := a.Token(requestWith("JWT abc"))
 	assert.NoError(t, err, `Token("JWT abc") after the caller changed its Schemes slice to "Bearer"`)
 	assert.Equal(t, "abc", tok, `Token("JWT abc") after the caller changed its Schemes slice`)
 	_, err = a.Token(requestWith("Bearer abc"))
-	assert.True(t, httpauth.IsNoCredentials(err), `Token("Bearer abc") = %v, want no credentials: the Auth must keep its own copy of Schemes`, err)
+	assert.True(t, errors.Is(err, bearer.ErrNoCredentials), `Token("Bearer abc") = %v, want no credentials: the Auth must keep its own copy of Schemes`, err)
 }
 
 func TestToken(t *testing.T) {
@@ -196,7 +198,7 @@ func TestToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newAuth(t, v, httpauth.Settings{Realm: "api", Schemes: tt.schemes})
+			a := newAuth(t, v, bearer.Options{Realm: "api", Schemes: tt.schemes})
 			tok, err := a.Token(requestWith(tt.header...))
 			switch tt.want {
 			case ok:
@@ -204,15 +206,15 @@ func TestToken(t *testing.T) {
 				assert.Equal(t, tt.wantTok, tok, "Token(Authorization: %q) with schemes %q", tt.header, tt.schemes)
 			case noCredentials:
 				require.Error(t, err, "Token(Authorization: %q) with schemes %q = %q, want no credentials", tt.header, tt.schemes, tok)
-				assert.True(t, httpauth.IsNoCredentials(err), "IsNoCredentials(Token(Authorization: %q) error %v) = false, want true", tt.header, err)
-				assert.Equal(t, http.StatusUnauthorized, a.ResponseFor(err).Status, "ResponseFor(no credentials).Status")
+				assert.True(t, errors.Is(err, bearer.ErrNoCredentials), "IsNoCredentials(Token(Authorization: %q) error %v) = false, want true", tt.header, err)
+				assert.Equal(t, http.StatusUnauthorized, a.Response(err).Status, "Response(no credentials).Status")
 			case badRequest:
 				require.Error(t, err, "Token(Authorization: %q) with schemes %q = %q, want a *RequestError", tt.header, tt.schemes, tok)
-				var reqErr *httpauth.RequestError
-				require.True(t, errors.As(err, &reqErr), "Token(Authorization: %q) error = %T %v, want *httpauth.RequestError", tt.header, err, err)
-				assert.False(t, httpauth.IsNoCredentials(err), "IsNoCredentials(%v) = true for a malformed request, want false", err)
+				var reqErr *bearer.RequestError
+				require.True(t, errors.As(err, &reqErr), "Token(Authorization: %q) error = %T %v, want *bearer.RequestError", tt.header, err, err)
+				assert.False(t, errors.Is(err, bearer.ErrNoCredentials), "IsNoCredentials(%v) = true for a malformed request, want false", err)
 				assert.Equal(t, tt.wantDesc, reqErr.Description, "RequestError.Description for Authorization: %q", tt.header)
-				assert.Equal(t, http.StatusBadRequest, a.ResponseFor(err).Status, "ResponseFor(%v).Status", err)
+				assert.Equal(t, http.StatusBadRequest, a.Response(err).Status, "Response(%v).Status", err)
 			}
 			if tt.want != ok {
 				assert.Empty(t, tok, "Token(Authorization: %q) returned a token along with an error", tt.header)
@@ -221,31 +223,8 @@ func TestToken(t *testing.T) {
 	}
 }
 
-func TestIsNoCredentials(t *testing.T) {
-	v, _ := newVerifier(t)
-	a := newAuth(t, v, httpauth.Settings{})
-	_, noCreds := a.Token(requestWith())
-	tests := []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"no credentials", noCreds, true},
-		{"wrapped no credentials", errors.Join(errors.New("context"), noCreds), true},
-		{"nil", nil, false},
-		{"request error", &httpauth.RequestError{Description: "empty token"}, false},
-		{"same text, other error", errors.New(noCreds.Error()), false},
-		{"verifier error", &verifier.Error{Reason: verifier.ErrExpired}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, httpauth.IsNoCredentials(tt.err), "IsNoCredentials(%v)", tt.err)
-		})
-	}
-}
-
 func TestRequestErrorMessage(t *testing.T) {
-	err := &httpauth.RequestError{Description: "empty token"}
+	err := &bearer.RequestError{Description: "empty token"}
 	assert.EqualError(t, err, "invalid request: empty token", "RequestError.Error()")
 }
 
@@ -261,7 +240,7 @@ func claimsOf(r *http.Request) *verifier.Claims {
 
 func TestAuthenticate(t *testing.T) {
 	v, src := newVerifier(t)
-	a := newAuth(t, v, httpauth.Settings{Realm: "api"})
+	a := newAuth(t, v, bearer.Options{Realm: "api"})
 
 	t.Run("valid token", func(t *testing.T) {
 		tok := issuer.MustMint(t, verifiertest.Token{Subject: "client-1", Scope: "read write"})
@@ -296,14 +275,14 @@ func TestAuthenticate(t *testing.T) {
 	t.Run("no credentials", func(t *testing.T) {
 		before := src.calls.Load()
 		got, err := a.Authenticate(requestWith())
-		assert.True(t, httpauth.IsNoCredentials(err), "Authenticate(no header) error = %v, want no credentials", err)
+		assert.True(t, errors.Is(err, bearer.ErrNoCredentials), "Authenticate(no header) error = %v, want no credentials", err)
 		assert.NotNil(t, got, "Authenticate(no header) request, want the request with its error")
 		assert.Equal(t, int64(0), src.calls.Load()-before, "key lookups made by Authenticate(no header)")
 	})
 	t.Run("malformed request", func(t *testing.T) {
 		got, err := a.Authenticate(requestWith("Bearer a", "Bearer b"))
-		var reqErr *httpauth.RequestError
-		assert.True(t, errors.As(err, &reqErr), "Authenticate(two Authorization headers) error = %T %v, want *httpauth.RequestError", err, err)
+		var reqErr *bearer.RequestError
+		assert.True(t, errors.As(err, &reqErr), "Authenticate(two Authorization headers) error = %T %v, want *bearer.RequestError", err, err)
 		assert.NotNil(t, got, "Authenticate(two Authorization headers) request, want the request with its error")
 	})
 	t.Run("whitespace in the token", func(t *testing.T) {
@@ -328,7 +307,7 @@ func TestAuthenticate(t *testing.T) {
 		cfg.Keys = ctxSource(func(ctx context.Context) { seen <- ctx })
 		v2, err := verifier.New(cfg)
 		require.NoError(t, err, "verifier.New")
-		a2 := newAuth(t, v2, httpauth.Settings{})
+		a2 := newAuth(t, v2, bearer.Options{})
 		r := requestWith("Bearer " + issuer.MustMint(t, verifiertest.Token{})).WithContext(ctx)
 		got, err := a2.Authenticate(r)
 		assert.ErrorIs(t, err, verifier.ErrKeysUnavailable, "Authenticate with a source that fails")
@@ -349,7 +328,7 @@ func (f ctxSource) Keys(ctx context.Context, _ jwks.Query) ([]*jwks.Key, error) 
 
 func TestAuthorize(t *testing.T) {
 	v, src := newVerifier(t)
-	a := newAuth(t, v, httpauth.Settings{Realm: "api"})
+	a := newAuth(t, v, bearer.Options{Realm: "api"})
 
 	// Claims obtained by an earlier Authenticate.
 	authenticated, err := a.Authenticate(requestWith("Bearer " + issuer.MustMint(t, verifiertest.Token{Subject: "stored", Scope: "read"})))
@@ -426,7 +405,7 @@ func TestAuthorize(t *testing.T) {
 			name:        "no credentials",
 			req:         requestWith(),
 			requirement: scopes.AllOf("read"),
-			wantErr:     httpauth.IsNoCredentials,
+			wantErr:     func(err error) bool { return errors.Is(err, bearer.ErrNoCredentials) },
 		},
 		{
 			name:        "token rejected",
@@ -507,10 +486,10 @@ func TestTokenSources(t *testing.T) {
 		noCredentials
 		badRequest
 	)
-	cookieAndQuery := httpauth.Settings{Cookie: "at", Query: "access_token"}
+	cookieAndQuery := bearer.Options{Cookie: "at", Query: "access_token"}
 	tests := []struct {
 		name     string
-		s        httpauth.Settings
+		s        bearer.Options
 		req      sourced
 		want     int
 		wantTok  string
@@ -521,11 +500,11 @@ func TestTokenSources(t *testing.T) {
 		{"cookie alone", cookieAndQuery, sourced{cookies: []string{"at=c"}}, ok, "c", ""},
 		{"cookie among others", cookieAndQuery, sourced{cookies: []string{"session=s; at=c; theme=dark"}}, ok, "c", ""},
 		{"quoted cookie", cookieAndQuery, sourced{cookies: []string{`at="c"`}}, ok, "c", ""},
-		{"cookie only configured", httpauth.Settings{Cookie: "at"}, sourced{cookies: []string{"at=c"}}, ok, "c", ""},
+		{"cookie only configured", bearer.Options{Cookie: "at"}, sourced{cookies: []string{"at=c"}}, ok, "c", ""},
 		{"query alone", cookieAndQuery, sourced{target: "/items?access_token=q"}, ok, "q", ""},
 		{"query among other parameters", cookieAndQuery, sourced{target: "/items?page=2&access_token=q&sort=asc"}, ok, "q", ""},
 		{"query percent-encoded", cookieAndQuery, sourced{target: "/items?access_token=a%2Eb%2Bc"}, ok, "a.b+c", ""},
-		{"query only configured", httpauth.Settings{Query: "access_token"}, sourced{target: "/items?access_token=q"}, ok, "q", ""},
+		{"query only configured", bearer.Options{Query: "access_token"}, sourced{target: "/items?access_token=q"}, ok, "q", ""},
 		{"Basic header and a token cookie", cookieAndQuery, sourced{headers: []string{"Basic dXNlcjpwYXNz"}, cookies: []string{"at=c"}}, ok, "c", ""},
 		{"Basic header and a token query", cookieAndQuery, sourced{target: "/items?access_token=q", headers: []string{"Basic dXNlcjpwYXNz"}}, ok, "q", ""},
 		{"empty cookie and a header token", cookieAndQuery, sourced{headers: []string{"Bearer h"}, cookies: []string{"at="}}, ok, "h", ""},
@@ -539,10 +518,10 @@ func TestTokenSources(t *testing.T) {
 		{"query configured, no query string", cookieAndQuery, sourced{target: "/items"}, noCredentials, "", ""},
 		{"query configured, other parameters only", cookieAndQuery, sourced{target: "/items?page=2&Access_Token=q"}, noCredentials, "", ""},
 		{"Basic header and an empty cookie", cookieAndQuery, sourced{headers: []string{"Basic dXNlcjpwYXNz"}, cookies: []string{"at="}}, noCredentials, "", ""},
-		{"cookie not configured", httpauth.Settings{}, sourced{cookies: []string{"at=c"}}, noCredentials, "", ""},
-		{"query not configured", httpauth.Settings{}, sourced{target: "/items?access_token=q"}, noCredentials, "", ""},
-		{"cookie not configured, header and cookie", httpauth.Settings{}, sourced{headers: []string{"Bearer h"}, cookies: []string{"at=c"}}, ok, "h", ""},
-		{"query not configured, header and query", httpauth.Settings{}, sourced{target: "/items?access_token=q", headers: []string{"Bearer h"}}, ok, "h", ""},
+		{"cookie not configured", bearer.Options{}, sourced{cookies: []string{"at=c"}}, noCredentials, "", ""},
+		{"query not configured", bearer.Options{}, sourced{target: "/items?access_token=q"}, noCredentials, "", ""},
+		{"cookie not configured, header and cookie", bearer.Options{}, sourced{headers: []string{"Bearer h"}, cookies: []string{"at=c"}}, ok, "h", ""},
+		{"query not configured, header and query", bearer.Options{}, sourced{target: "/items?access_token=q", headers: []string{"Bearer h"}}, ok, "h", ""},
 
 		// More than one place.
 		{"header and cookie", cookieAndQuery, sourced{headers: []string{"Bearer h"}, cookies: []string{"at=c"}}, badRequest, "", "token sent in more than one place"},
@@ -579,14 +558,14 @@ func TestTokenSources(t *testing.T) {
 				require.NoError(t, err, "%s", call())
 				assert.Equal(t, tt.wantTok, tok, "%s", call())
 			case noCredentials:
-				assert.ErrorIs(t, err, httpauth.ErrNoCredentials, "%s = %q, want no credentials", call(), tok)
-				assert.Equal(t, http.StatusUnauthorized, a.ResponseFor(err).Status, "ResponseFor(%v).Status", err)
+				assert.ErrorIs(t, err, bearer.ErrNoCredentials, "%s = %q, want no credentials", call(), tok)
+				assert.Equal(t, http.StatusUnauthorized, a.Response(err).Status, "Response(%v).Status", err)
 			case badRequest:
-				var reqErr *httpauth.RequestError
-				require.True(t, errors.As(err, &reqErr), "%s = %q, %T %v, want *httpauth.RequestError", call(), tok, err, err)
-				assert.ErrorIs(t, err, httpauth.ErrInvalidRequest, "%s error", call())
+				var reqErr *bearer.RequestError
+				require.True(t, errors.As(err, &reqErr), "%s = %q, %T %v, want *bearer.RequestError", call(), tok, err, err)
+				assert.ErrorIs(t, err, bearer.ErrInvalidRequest, "%s error", call())
 				assert.Equal(t, tt.wantDesc, reqErr.Description, "%s: RequestError.Description", call())
-				assert.Equal(t, http.StatusBadRequest, a.ResponseFor(err).Status, "ResponseFor(%v).Status", err)
+				assert.Equal(t, http.StatusBadRequest, a.Response(err).Status, "Response(%v).Status", err)
 			}
 			if tt.want != ok {
 				assert.Empty(t, tok, "%s returned a token along with an error", call())
@@ -599,14 +578,14 @@ func TestNewCookieName(t *testing.T) {
 	v, _ := newVerifier(t)
 	for _, name := range []string{"a b", " at", "at ", "a;b", "a=b", "a,b", `a"b`, "a\tb", "a\r\nb", "a\x00b", "ä", "(at)", "a/b"} {
 		t.Run("refuses "+name, func(t *testing.T) {
-			a, err := httpauth.New("test", v, httpauth.Settings{Cookie: name})
-			assert.Error(t, err, "httpauth.New(v, Settings{Cookie: %q}) = nil error, want one", name)
-			assert.Nil(t, a, "httpauth.New(v, Settings{Cookie: %q}) returned an Auth along with its error", name)
+			a, err := bearer.New(v, bearer.Options{Cookie: name})
+			assert.Error(t, err, "bearer.New(v, Settings{Cookie: %q}) = nil error, want one", name)
+			assert.Nil(t, a, "bearer.New(v, Settings{Cookie: %q}) returned an Auth along with its error", name)
 		})
 	}
 	for _, name := range []string{"at", "access_token", "__Host-token", "x.y", "TOKEN!#$%&'*+-.^_`|~"} {
 		t.Run("accepts "+name, func(t *testing.T) {
-			a := newAuth(t, v, httpauth.Settings{Cookie: name})
+			a := newAuth(t, v, bearer.Options{Cookie: name})
 			r := requestWith()
 			r.AddCookie(&http.Cookie{Name: name, Value: "tok"})
 			tok, err := a.Token(r)
@@ -615,18 +594,18 @@ func TestNewCookieName(t *testing.T) {
 		})
 	}
 	t.Run("empty means disabled", func(t *testing.T) {
-		a := newAuth(t, v, httpauth.Settings{Cookie: ""})
+		a := newAuth(t, v, bearer.Options{Cookie: ""})
 		r := requestWith()
 		r.AddCookie(&http.Cookie{Name: "at", Value: "tok"})
 		r.Header.Add("Cookie", "=tok")
 		tok, err := a.Token(r)
-		assert.ErrorIs(t, err, httpauth.ErrNoCredentials, "Token(request with cookies) with Cookie \"\" = %q, %v, want no credentials", tok, err)
+		assert.ErrorIs(t, err, bearer.ErrNoCredentials, "Token(request with cookies) with Cookie \"\" = %q, %v, want no credentials", tok, err)
 	})
 }
 
 func TestOptional(t *testing.T) {
 	v, src := newVerifier(t)
-	a := newAuth(t, v, httpauth.Settings{Realm: "api", Optional: true, Cookie: "at", Query: "access_token"})
+	a := newAuth(t, v, bearer.Options{Realm: "api", Optional: true, Cookie: "at", Query: "access_token"})
 	valid := issuer.MustMint(t, verifiertest.Token{Subject: "client-1", Scope: "read"})
 	expired := issuer.MustMint(t, verifiertest.Token{Scope: "read", ExpiresIn: -time.Hour})
 
@@ -670,16 +649,16 @@ func TestOptional(t *testing.T) {
 			{"expired token", sourced{headers: []string{"Bearer " + expired}}, verifier.ErrExpired, 1},
 			{"expired cookie", sourced{cookies: []string{"at=" + expired}}, verifier.ErrExpired, 1},
 			{"garbage token", sourced{headers: []string{"Bearer garbage"}}, verifier.ErrMalformed, 0},
-			{"empty bearer", sourced{headers: []string{"Bearer "}}, httpauth.ErrInvalidRequest, 0},
-			{"empty query value", sourced{target: "/items?access_token="}, httpauth.ErrInvalidRequest, 0},
-			{"two places", sourced{headers: []string{"Bearer " + valid}, cookies: []string{"at=" + valid}}, httpauth.ErrInvalidRequest, 0},
+			{"empty bearer", sourced{headers: []string{"Bearer "}}, bearer.ErrInvalidRequest, 0},
+			{"empty query value", sourced{target: "/items?access_token="}, bearer.ErrInvalidRequest, 0},
+			{"two places", sourced{headers: []string{"Bearer " + valid}, cookies: []string{"at=" + valid}}, bearer.ErrInvalidRequest, 0},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				before := src.calls.Load()
 				got, err := a.Authenticate(tt.req.request())
 				assert.ErrorIs(t, err, tt.want, "Authenticate(%s) with Optional", tt.name)
-				assert.NotErrorIs(t, err, httpauth.ErrNoCredentials, "Authenticate(%s) with Optional", tt.name)
+				assert.NotErrorIs(t, err, bearer.ErrNoCredentials, "Authenticate(%s) with Optional", tt.name)
 				assert.NotNil(t, got, "Authenticate(%s) with Optional returned no request with its error", tt.name)
 				assert.Equal(t, tt.wantLookups, src.calls.Load()-before, "key lookups made by Authenticate(%s) with Optional", tt.name)
 			})
@@ -689,7 +668,7 @@ func TestOptional(t *testing.T) {
 		for _, req := range []scopes.Requirement{{}, scopes.AllOf("read")} {
 			before := src.calls.Load()
 			got, err := a.Authorize(requestWith(), req)
-			assert.ErrorIs(t, err, httpauth.ErrNoCredentials, "Authorize(no token, %q) with Optional", req)
+			assert.ErrorIs(t, err, bearer.ErrNoCredentials, "Authorize(no token, %q) with Optional", req)
 			assert.NotNil(t, got, "Authorize(no token, %q) with Optional returned no request with its error", req)
 			assert.Equal(t, int64(0), src.calls.Load()-before, "key lookups made by Authorize(no token, %q) with Optional", req)
 		}
@@ -698,7 +677,7 @@ func TestOptional(t *testing.T) {
 		passed, err := a.Authenticate(requestWith())
 		require.NoError(t, err, "Authenticate(no token) with Optional")
 		got, err := a.Authorize(passed, scopes.AllOf("read"))
-		assert.ErrorIs(t, err, httpauth.ErrNoCredentials, "Authorize(request Authenticate let through anonymously)")
+		assert.ErrorIs(t, err, bearer.ErrNoCredentials, "Authorize(request Authenticate let through anonymously)")
 		assert.NotNil(t, got, "Authorize(request Authenticate let through anonymously) returned no request with its error")
 	})
 	t.Run("Authorize verifies a token", func(t *testing.T) {
@@ -707,102 +686,10 @@ func TestOptional(t *testing.T) {
 		assert.Equal(t, "client-1", claimsOf(got).Subject(), "claims subject after Authorize(valid token, read) with Optional")
 	})
 	t.Run("not optional by default", func(t *testing.T) {
-		strict := newAuth(t, v, httpauth.Settings{})
+		strict := newAuth(t, v, bearer.Options{})
 		got, err := strict.Authenticate(requestWith())
-		assert.ErrorIs(t, err, httpauth.ErrNoCredentials, "Authenticate(no token) with zero Settings")
+		assert.ErrorIs(t, err, bearer.ErrNoCredentials, "Authenticate(no token) with zero Settings")
 		assert.NotNil(t, got, "Authenticate(no token) with zero Settings returned no request with its error")
-	})
-}
-
-func TestSkip(t *testing.T) {
-	v, src := newVerifier(t)
-	var skipCalls atomic.Int64
-	var lastSeen atomic.Pointer[http.Request]
-	a := newAuth(t, v, httpauth.Settings{
-		Realm:  "api",
-		Cookie: "at",
-		Query:  "access_token",
-		Skip: func(r *http.Request) bool {
-			skipCalls.Add(1)
-			lastSeen.Store(r)
-			return r.URL.Path == "/healthz" || httpauth.IsPreflight(r)
-		},
-	})
-	valid := issuer.MustMint(t, verifiertest.Token{Subject: "client-1", Scope: "read"})
-	preflight := func(r *http.Request) *http.Request {
-		r.Method = http.MethodOptions
-		r.Header.Set("Access-Control-Request-Method", "POST")
-		return r
-	}
-	health := func(r *http.Request) *http.Request {
-		r.URL.Path = "/healthz"
-		return r
-	}
-	garbage := []struct {
-		name string
-		req  func() *http.Request
-	}{
-		{"no token", func() *http.Request { return requestWith() }},
-		{"two Authorization headers", func() *http.Request { return requestWith("Bearer a", "Bearer b") }},
-		{"token with whitespace", func() *http.Request { return requestWith("Bearer a b") }},
-		{"malformed token", func() *http.Request { return requestWith("Bearer garbage") }},
-		{"token in three places", func() *http.Request {
-			return sourced{target: "/items?access_token=q", headers: []string{"Bearer h"}, cookies: []string{"at=c"}}.request()
-		}},
-		{"valid token", func() *http.Request { return requestWith("Bearer " + valid) }},
-	}
-	checks := []struct {
-		name string
-		run  func(*http.Request) (*http.Request, error)
-	}{
-		{"Authenticate", a.Authenticate},
-		{"Authorize(zero)", func(r *http.Request) (*http.Request, error) { return a.Authorize(r, scopes.Requirement{}) }},
-		{"Authorize(admin)", func(r *http.Request) (*http.Request, error) { return a.Authorize(r, scopes.AllOf("admin")) }},
-	}
-	for _, c := range checks {
-		for _, skipped := range []struct {
-			name string
-			mark func(*http.Request) *http.Request
-		}{{"health check", health}, {"preflight", preflight}} {
-			for _, g := range garbage {
-				t.Run(c.name+", "+skipped.name+", "+g.name, func(t *testing.T) {
-					r := skipped.mark(g.req())
-					beforeLookups, beforeSkips := src.calls.Load(), skipCalls.Load()
-					got, err := c.run(r)
-					require.NoError(t, err, "%s(skipped %s with %s)", c.name, skipped.name, g.name)
-					assert.Same(t, r, got, "%s(skipped %s with %s) returned another request, want the same one", c.name, skipped.name, g.name)
-					assert.Nil(t, claimsOf(got), "claims after %s(skipped %s with %s), want none", c.name, skipped.name, g.name)
-					assert.Equal(t, int64(0), src.calls.Load()-beforeLookups, "key lookups made by %s(skipped %s with %s)", c.name, skipped.name, g.name)
-					assert.Equal(t, int64(1), skipCalls.Load()-beforeSkips, "Skip calls made by %s(skipped %s)", c.name, skipped.name)
-					assert.Same(t, r, lastSeen.Load(), "request passed to Skip by %s", c.name)
-				})
-			}
-		}
-		t.Run(c.name+", not skipped", func(t *testing.T) {
-			// The same garbage on a route the skipper does not match fails.
-			for _, g := range garbage[:len(garbage)-1] {
-				beforeSkips := skipCalls.Load()
-				got, err := c.run(g.req())
-				assert.Error(t, err, "%s(not skipped, %s)", c.name, g.name)
-				assert.NotNil(t, got, "%s(not skipped, %s) returned no request with its error", c.name, g.name)
-				assert.Equal(t, int64(1), skipCalls.Load()-beforeSkips, "Skip calls made by %s(not skipped, %s)", c.name, g.name)
-			}
-		})
-	}
-	t.Run("OPTIONS without Access-Control-Request-Method is not skipped", func(t *testing.T) {
-		r := requestWith()
-		r.Method = http.MethodOptions
-		got, err := a.Authenticate(r)
-		assert.ErrorIs(t, err, httpauth.ErrNoCredentials, "Authenticate(OPTIONS without Access-Control-Request-Method)")
-		assert.NotNil(t, got, "Authenticate(OPTIONS without Access-Control-Request-Method) returned no request with its error")
-	})
-	t.Run("skipped request keeps claims already in its context", func(t *testing.T) {
-		authenticated, err := a.Authenticate(requestWith("Bearer " + valid))
-		require.NoError(t, err, "Authenticate(valid token)")
-		r := health(requestWith("Bearer a b").WithContext(authenticated.Context()))
-		got, err := a.Authorize(r, scopes.AllOf("admin"))
-		require.NoError(t, err, "Authorize(skipped request with claims lacking admin, admin)")
-		assert.Same(t, r, got, "Authorize(skipped request with claims) returned another request, want the same one")
 	})
 }
 
@@ -829,140 +716,42 @@ func TestIsPreflight(t *testing.T) {
 			for _, v := range tt.acrm {
 				r.Header.Add("Access-Control-Request-Method", v)
 			}
-			assert.Equal(t, tt.want, httpauth.IsPreflight(r), "IsPreflight(%s with Access-Control-Request-Method %q)", tt.method, tt.acrm)
+			assert.Equal(t, tt.want, bearer.IsPreflight(r), "IsPreflight(%s with Access-Control-Request-Method %q)", tt.method, tt.acrm)
 			assert.Equal(t, tt.want, nethttp.IsPreflight(r), "nethttp.IsPreflight(%s with Access-Control-Request-Method %q)", tt.method, tt.acrm)
 		})
 	}
 }
 
-func TestFail(t *testing.T) {
-	v, _ := newVerifier(t)
-	errs := []struct {
-		name string
-		err  error
-	}{
-		{"no credentials", httpauth.ErrNoCredentials},
-		{"invalid request", &httpauth.RequestError{Description: "token sent in more than one place"}},
-		{"invalid token", &verifier.Error{Reason: verifier.ErrExpired}},
-		{"insufficient scope", scopes.AllOf("write").Check(scopes.Set{})},
-		{"keys unavailable", errors.Join(verifier.ErrKeysUnavailable, jwks.ErrUnavailable)},
-		{"other", errors.New("database down")},
-	}
+func TestSkip(t *testing.T) {
+	v, src := newVerifier(t)
+	other, _ := newVerifier(t)
+	a := newAuth(t, v, bearer.Options{Realm: "api"})
+	b := newAuth(t, other, bearer.Options{Realm: "api"})
+	valid := issuer.MustMint(t, verifiertest.Token{Subject: "client-1", Scope: "read"})
 
-	t.Run("without ErrorHandler", func(t *testing.T) {
-		a := newAuth(t, v, httpauth.Settings{Realm: "api"})
-		assert.False(t, a.HasErrorHandler(), "HasErrorHandler() without Settings.ErrorHandler")
-		for _, e := range errs {
-			rec := httptest.NewRecorder()
-			a.Fail(rec, requestWith(), e.err)
-			want := httptest.NewRecorder()
-			a.ResponseFor(e.err).Write(want)
-			assert.Equal(t, want.Code, rec.Code, "status written by Fail(%s), want that of ResponseFor", e.name)
-			assert.Equal(t, want.Header(), rec.Header(), "headers written by Fail(%s), want those of ResponseFor", e.name)
-			assert.Equal(t, want.Body.String(), rec.Body.String(), "body written by Fail(%s), want that of ResponseFor", e.name)
-		}
+	t.Run("no claims", func(t *testing.T) {
+		r := requestWith("Bearer garbage")
+		before := src.calls.Load()
+		got := a.Skip(r)
+		assert.Same(t, r, got, "Skip(request without claims) returned another request, want the same one")
+		assert.Nil(t, claimsOf(got), "claims after Skip(request without claims)")
+		assert.Zero(t, src.calls.Load()-before, "key lookups made by Skip")
 	})
-
-	t.Run("with ErrorHandler", func(t *testing.T) {
-		type call struct {
-			w   http.ResponseWriter
-			r   *http.Request
-			err error
-		}
-		var calls []call
-		a := newAuth(t, v, httpauth.Settings{Realm: "api", ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			calls = append(calls, call{w, r, err})
-			w.WriteHeader(http.StatusTeapot)
-		}})
-		assert.True(t, a.HasErrorHandler(), "HasErrorHandler() with Settings.ErrorHandler")
-		for _, e := range errs {
-			calls = nil
-			rec := httptest.NewRecorder()
-			r := requestWith()
-			a.Fail(rec, r, e.err)
-			require.Len(t, calls, 1, "ErrorHandler calls made by Fail(%s)", e.name)
-			assert.Same(t, rec, calls[0].w, "ResponseWriter passed to ErrorHandler by Fail(%s)", e.name)
-			assert.Same(t, r, calls[0].r, "request passed to ErrorHandler by Fail(%s)", e.name)
-			assert.Equal(t, e.err, calls[0].err, "error passed to ErrorHandler by Fail(%s)", e.name)
-			assert.Equal(t, http.StatusTeapot, rec.Code, "status after Fail(%s) with an ErrorHandler", e.name)
-			assert.Empty(t, rec.Header(), "headers Fail(%s) added behind the ErrorHandler's back", e.name)
-			assert.Empty(t, rec.Body.String(), "body Fail(%s) wrote behind the ErrorHandler's back", e.name)
-		}
+	t.Run("own claims kept", func(t *testing.T) {
+		authenticated, err := a.Authenticate(requestWith("Bearer " + valid))
+		require.NoError(t, err, "Authenticate(valid token)")
+		got := a.Skip(authenticated)
+		assert.Same(t, authenticated, got, "Skip(request with claims of its own verifier) returned another request, want the same one")
+		assert.Equal(t, "client-1", claimsOf(got).Subject(), "claims after Skip(request with claims of its own verifier)")
 	})
-}
-
-func TestSettingsFromOptions(t *testing.T) {
-	// Adapters build Settings with httpauth.Settings(opts); every field of
-	// nethttp.Options must survive the conversion, both ways.
-	var skipped, handled []*http.Request
-	opts := nethttp.Options{
-		Realm:      "api",
-		Schemes:    []string{"JWT", "Bearer"},
-		RetryAfter: 2 * time.Minute,
-		Optional:   true,
-		Skip: func(r *http.Request) bool {
-			skipped = append(skipped, r)
-			return r.URL.Path == "/healthz"
-		},
-		Cookie: "at",
-		Query:  "access_token",
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, _ error) {
-			handled = append(handled, r)
-			w.WriteHeader(http.StatusTeapot)
-		},
-	}
-	ov := reflect.ValueOf(opts)
-	for i := range ov.NumField() {
-		require.False(t, ov.Field(i).IsZero(), "test Options leave field %s zero: set every field so the round trip covers it", ov.Type().Field(i).Name)
-	}
-
-	s := httpauth.Settings(opts)
-	back := nethttp.Options(s)
-	sv, bv := reflect.ValueOf(s), reflect.ValueOf(back)
-	require.Equal(t, ov.NumField(), sv.NumField(), "fields of httpauth.Settings and nethttp.Options")
-	for i := range ov.NumField() {
-		name := ov.Type().Field(i).Name
-		assert.Equal(t, name, sv.Type().Field(i).Name, "field %d of Settings", i)
-		of, sf, bf := ov.Field(i), sv.Field(i), bv.Field(i)
-		if of.Kind() == reflect.Func {
-			assert.Equal(t, of.Pointer(), sf.Pointer(), "Settings(opts).%s is another func than opts.%s", name, name)
-			assert.Equal(t, of.Pointer(), bf.Pointer(), "Options(Settings(opts)).%s is another func than opts.%s", name, name)
-			continue
-		}
-		assert.Equal(t, of.Interface(), sf.Interface(), "Settings(opts).%s", name)
-		assert.Equal(t, of.Interface(), bf.Interface(), "Options(Settings(opts)).%s", name)
-	}
-
-	// And the converted Settings behave as configured.
-	v, _ := newVerifier(t)
-	a := newAuth(t, v, s)
-	healthz := httptest.NewRequest(http.MethodGet, "/healthz", nil)
-	got, err := a.Authenticate(healthz)
-	require.NoError(t, err, "Authenticate(/healthz) with Skip matching it")
-	assert.Same(t, healthz, got, "Authenticate(/healthz) with Skip matching it")
-	assert.Equal(t, []*http.Request{healthz}, skipped, "requests passed to Skip")
-
-	anonymous := requestWith()
-	got, err = a.Authenticate(anonymous)
-	require.NoError(t, err, "Authenticate(no token) with Optional")
-	assert.Same(t, anonymous, got, "Authenticate(no token) with Optional")
-
-	tok, err := a.Token(sourced{cookies: []string{"at=c"}}.request())
-	require.NoError(t, err, "Token(cookie at=c) with Cookie at")
-	assert.Equal(t, "c", tok, "Token(cookie at=c) with Cookie at")
-	tok, err = a.Token(sourced{target: "/items?access_token=q"}.request())
-	require.NoError(t, err, "Token(?access_token=q) with Query access_token")
-	assert.Equal(t, "q", tok, "Token(?access_token=q) with Query access_token")
-	tok, err = a.Token(requestWith("JWT j"))
-	require.NoError(t, err, "Token(JWT j) with Schemes JWT, Bearer")
-	assert.Equal(t, "j", tok, "Token(JWT j) with Schemes JWT, Bearer")
-
-	assert.Equal(t, `JWT realm="api"`, a.ResponseFor(httpauth.ErrNoCredentials).Challenge, "challenge with Realm api and Schemes JWT, Bearer")
-	assert.Equal(t, "120", a.ResponseFor(verifier.ErrKeysUnavailable).RetryAfter, "Retry-After with RetryAfter 2m")
-
-	rec := httptest.NewRecorder()
-	failed := requestWith()
-	a.Fail(rec, failed, httpauth.ErrNoCredentials)
-	assert.Equal(t, []*http.Request{failed}, handled, "requests passed to ErrorHandler by Fail")
-	assert.Equal(t, http.StatusTeapot, rec.Code, "status written through the converted ErrorHandler")
+	t.Run("claims of another verifier hidden", func(t *testing.T) {
+		authenticated, err := b.Authenticate(requestWith("Bearer " + valid))
+		require.NoError(t, err, "Authenticate(valid token) with the other verifier")
+		got := a.Skip(authenticated)
+		assert.NotSame(t, authenticated, got, "Skip(request with claims of another verifier) returned the same request, want a copy without them")
+		assert.Nil(t, claimsOf(got), "claims after Skip(request with claims of another verifier), want none")
+		ctx := a.SkipContext(authenticated.Context())
+		_, found := verifier.FromContext(ctx)
+		assert.False(t, found, "claims in SkipContext(context with claims of another verifier), want none")
+	})
 }

@@ -1,25 +1,79 @@
-package httpauth
+package bearer
 
 import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
 )
 
 // Response is the answer to a request that failed authentication or
-// authorization.
+// authorization, as a value: an HTTP adapter writes it with
+// [Response.Write] (or [Response.SetHeaders] and its framework's own
+// writer); another transport maps it (gRPC: the status to a code, the
+// challenge to "www-authenticate" metadata).
 type Response struct {
+	// Status is the HTTP status: 400, 401, 403, 503 or 500.
 	Status int
-	// Challenge is the WWW-Authenticate value, or "" for none.
-	Challenge string
-	// RetryAfter is the Retry-After value, or "" for none.
-	RetryAfter string
-	// Body is the JSON body: the challenge's error attributes as members.
+	// Challenge is the WWW-Authenticate challenge; the zero Challenge
+	// (503 and 500) means none.
+	Challenge Challenge
+	// RetryAfter, if not zero, is the Retry-After of a 503, in whole
+	// seconds.
+	RetryAfter time.Duration
+	// Body is the JSON body, ending in a newline: the challenge's error
+	// attributes as members, such as
+	// {"error":"invalid_token","error_description":"token expired"}.
 	Body []byte
+}
+
+// Challenge is an RFC 6750 section 3 challenge. Every attribute but Scheme
+// may be empty, and is then left out.
+type Challenge struct {
+	Scheme      string // the first of Options.Schemes, such as "Bearer"
+	Realm       string
+	Error       string // "invalid_request", "invalid_token", "insufficient_scope"
+	Description string // error_description
+	Scope       string // the scopes required, space-separated
+}
+
+// IsZero reports whether c is no challenge at all.
+func (c Challenge) IsZero() bool { return c == Challenge{} }
+
+// String returns c as a WWW-Authenticate value, such as
+//
+//	Bearer realm="api", error="invalid_token", error_description="token expired"
+//
+// with each attribute an HTTP quoted-string (RFC 9110 section 5.6.4), or ""
+// for the zero Challenge.
+func (c Challenge) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	var sb strings.Builder
+	sb.WriteString(c.Scheme)
+	sep := " "
+	attr := func(name, value string) {
+		if value == "" {
+			return
+		}
+		sb.WriteString(sep)
+		sb.WriteString(name)
+		sb.WriteString(`="`)
+		writeQuoted(&sb, value)
+		sb.WriteByte('"')
+		sep = ", "
+	}
+	attr("realm", c.Realm)
+	attr("error", c.Error)
+	attr("error_description", c.Description)
+	attr("scope", c.Scope)
+	return sb.String()
 }
 
 // body is the JSON body of an error response; it mirrors the challenge.
@@ -29,8 +83,8 @@ type body struct {
 	Scope       string `json:"scope,omitempty"`
 }
 
-// ResponseFor maps err, as returned by [Auth.Authenticate] or
-// [Auth.Authorize], to its RFC 6750 response:
+// Response maps err, as returned by the Authenticate and Authorize methods,
+// to its RFC 6750 answer:
 //
 //	no credentials              401  challenge without error code
 //	malformed request           400  error="invalid_request"
@@ -39,14 +93,16 @@ type body struct {
 //	                                 (an any-of guard adds error_description)
 //	keys unavailable            503  no challenge, Retry-After
 //	anything else               500  no challenge
-func (a *Auth) ResponseFor(err error) Response {
+//
+// Nothing in it echoes the token: descriptions come from a fixed set.
+func (a *Auth) Response(err error) Response {
 	var (
 		reqErr  *RequestError
 		tokErr  *verifier.Error
 		missing *scopes.MissingError
 	)
 	switch {
-	case IsNoCredentials(err):
+	case errors.Is(err, ErrNoCredentials):
 		return a.challenge(http.StatusUnauthorized, body{})
 	case errors.As(err, &reqErr):
 		return a.challenge(http.StatusBadRequest, body{Error: "invalid_request", Description: reqErr.Description})
@@ -74,25 +130,11 @@ func (a *Auth) ResponseFor(err error) Response {
 }
 
 func (a *Auth) challenge(status int, b body) Response {
-	var sb strings.Builder
-	sb.WriteString(a.schemes[0])
-	sep := " "
-	attr := func(name, value string) {
-		if value == "" {
-			return
-		}
-		sb.WriteString(sep)
-		sb.WriteString(name)
-		sb.WriteString(`="`)
-		writeQuoted(&sb, value)
-		sb.WriteByte('"')
-		sep = ", "
+	return Response{
+		Status:    status,
+		Challenge: Challenge{Scheme: a.schemes[0], Realm: a.realm, Error: b.Error, Description: b.Description, Scope: b.Scope},
+		Body:      marshal(b),
 	}
-	attr("realm", a.realm)
-	attr("error", b.Error)
-	attr("error_description", b.Description)
-	attr("scope", b.Scope)
-	return Response{Status: status, Challenge: sb.String(), Body: marshal(b)}
 }
 
 // writeQuoted writes v as the content of an HTTP quoted-string (RFC 9110
@@ -122,11 +164,11 @@ func marshal(b body) []byte {
 // Retry-After where the response has them, Content-Type and Cache-Control
 // always.
 func (resp Response) SetHeaders(h http.Header) {
-	if resp.Challenge != "" {
-		h.Set("WWW-Authenticate", resp.Challenge)
+	if !resp.Challenge.IsZero() {
+		h.Set("WWW-Authenticate", resp.Challenge.String())
 	}
-	if resp.RetryAfter != "" {
-		h.Set("Retry-After", resp.RetryAfter)
+	if resp.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.FormatInt(int64(resp.RetryAfter/time.Second), 10))
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")

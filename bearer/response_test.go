@@ -1,4 +1,4 @@
-package httpauth_test
+package bearer_test
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jwtgate/jwtgate/internal/httpauth"
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
@@ -64,9 +64,9 @@ func unavailableVerifier(t *testing.T, iss *verifiertest.Issuer, now func() time
 	return v, down
 }
 
-func TestResponseFor(t *testing.T) {
+func TestResponse(t *testing.T) {
 	v, _ := newVerifier(t)
-	a := newAuth(t, v, httpauth.Settings{Realm: "api"})
+	a := newAuth(t, v, bearer.Options{Realm: "api"})
 
 	_, twoHeaders := a.Token(requestWith("Bearer x", "Bearer y"))
 	_, emptyToken := a.Token(requestWith("Bearer "))
@@ -126,7 +126,7 @@ func TestResponseFor(t *testing.T) {
 		{"missing scope, any-of of one", scopes.AnyOf("admin").Check(scopes.Parse("read")), 403,
 			`Bearer realm="api", error="insufficient_scope", scope="admin"`, "",
 			`{"error":"insufficient_scope","scope":"admin"}`},
-		{"bare ErrInvalidRequest", fmt.Errorf("mine: %w", httpauth.ErrInvalidRequest), 400,
+		{"bare ErrInvalidRequest", fmt.Errorf("mine: %w", bearer.ErrInvalidRequest), 400,
 			`Bearer realm="api", error="invalid_request", error_description="invalid request"`, "",
 			`{"error":"invalid_request","error_description":"invalid request"}`},
 		{"missing scope, wrapped", fmt.Errorf("route: %w", scopes.AllOf("write").Check(scopes.Set{})), 403,
@@ -141,11 +141,11 @@ func TestResponseFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := a.ResponseFor(tt.err)
-			assert.Equal(t, tt.wantStatus, resp.Status, "ResponseFor(%v).Status", tt.err)
-			assert.Equal(t, tt.wantChallenge, resp.Challenge, "ResponseFor(%v).Challenge", tt.err)
-			assert.Equal(t, tt.wantRetry, resp.RetryAfter, "ResponseFor(%v).RetryAfter", tt.err)
-			assert.Equal(t, tt.wantBody+"\n", string(resp.Body), "ResponseFor(%v).Body", tt.err)
+			resp := a.Response(tt.err)
+			assert.Equal(t, tt.wantStatus, resp.Status, "Response(%v).Status", tt.err)
+			assert.Equal(t, tt.wantChallenge, resp.Challenge.String(), "Response(%v).Challenge", tt.err)
+			assert.Equal(t, tt.wantRetry, retryAfterOf(resp), "Retry-After of Response(%v)", tt.err)
+			assert.Equal(t, tt.wantBody+"\n", string(resp.Body), "Response(%v).Body", tt.err)
 			assertBodyMirrorsChallenge(t, resp)
 
 			rec := httptest.NewRecorder()
@@ -155,7 +155,7 @@ func TestResponseFor(t *testing.T) {
 	}
 }
 
-// responseCase is a case of TestResponseFor.
+// responseCase is a case of TestResponse.
 type responseCase struct {
 	name          string
 	err           error
@@ -199,76 +199,77 @@ func assertWritten(t *testing.T, rec *httptest.ResponseRecorder, status int, cha
 // assertBodyMirrorsChallenge checks that every member of the JSON body
 // appears as an attribute of the challenge, and nothing else does but the
 // realm.
-func assertBodyMirrorsChallenge(t *testing.T, resp httpauth.Response) {
+func assertBodyMirrorsChallenge(t *testing.T, resp bearer.Response) {
 	t.Helper()
 	var members map[string]string
 	require.NoError(t, json.Unmarshal(resp.Body, &members), "ResponseFor body %s is not a JSON object of strings", resp.Body)
-	if resp.Challenge == "" {
+	challenge := resp.Challenge.String()
+	if challenge == "" {
 		return
 	}
 	for k, v := range members {
-		assert.Contains(t, resp.Challenge, k+`="`+v+`"`, "challenge %s does not mirror body member %q", resp.Challenge, k)
+		assert.Contains(t, challenge, k+`="`+v+`"`, "challenge %s does not mirror body member %q", challenge, k)
 	}
-	attrs := strings.Count(resp.Challenge, `="`)
-	assert.Equal(t, len(members)+1, attrs, "attributes in challenge %s: want the realm and one per body member %s", resp.Challenge, resp.Body)
+	attrs := strings.Count(challenge, `="`)
+	assert.Equal(t, len(members)+1, attrs, "attributes in challenge %s: want the realm and one per body member %s", challenge, resp.Body)
 }
 
 func TestChallenge(t *testing.T) {
 	v, _ := newVerifier(t)
 	expired := rejection(t, v, issuer.MustMint(t, verifiertest.Token{ExpiresIn: -time.Hour}), verifier.ErrExpired)
 	noCreds := func() error {
-		_, err := newAuth(t, v, httpauth.Settings{}).Token(requestWith())
+		_, err := newAuth(t, v, bearer.Options{}).Token(requestWith())
 		return err
 	}()
 	missing := scopes.AllOf("read write").Check(scopes.Set{})
-	badRequest := &httpauth.RequestError{Description: "empty token"}
+	badRequest := &bearer.RequestError{Description: "empty token"}
 
 	tests := []struct {
 		name     string
-		s        httpauth.Settings
+		s        bearer.Options
 		err      error
 		want     string
 		wantBody string // JSON text; the body is this and a newline
 	}{
-		{"realm escaped", httpauth.Settings{Realm: `a"b\c`}, noCreds, `Bearer realm="a\"b\\c"`, `{}`},
-		{"realm escaped with error", httpauth.Settings{Realm: `say "hi"`}, expired,
+		{"realm escaped", bearer.Options{Realm: `a"b\c`}, noCreds, `Bearer realm="a\"b\\c"`, `{}`},
+		{"realm escaped with error", bearer.Options{Realm: `say "hi"`}, expired,
 			`Bearer realm="say \"hi\"", error="invalid_token", error_description="token expired"`,
 			`{"error":"invalid_token","error_description":"token expired"}`},
-		{"realm with spaces and comma", httpauth.Settings{Realm: "my api, v2"}, noCreds, `Bearer realm="my api, v2"`, `{}`},
-		{"empty realm, no credentials", httpauth.Settings{}, noCreds, `Bearer`, `{}`},
-		{"empty realm, invalid token", httpauth.Settings{}, expired,
+		{"realm with spaces and comma", bearer.Options{Realm: "my api, v2"}, noCreds, `Bearer realm="my api, v2"`, `{}`},
+		{"empty realm, no credentials", bearer.Options{}, noCreds, `Bearer`, `{}`},
+		{"empty realm, invalid token", bearer.Options{}, expired,
 			`Bearer error="invalid_token", error_description="token expired"`,
 			`{"error":"invalid_token","error_description":"token expired"}`},
-		{"empty realm, invalid request", httpauth.Settings{}, badRequest,
+		{"empty realm, invalid request", bearer.Options{}, badRequest,
 			`Bearer error="invalid_request", error_description="empty token"`,
 			`{"error":"invalid_request","error_description":"empty token"}`},
-		{"empty realm, insufficient scope", httpauth.Settings{}, missing,
+		{"empty realm, insufficient scope", bearer.Options{}, missing,
 			`Bearer error="insufficient_scope", scope="read write"`,
 			`{"error":"insufficient_scope","scope":"read write"}`},
-		{"JWT scheme names the challenge", httpauth.Settings{Realm: "api", Schemes: []string{"JWT"}}, noCreds, `JWT realm="api"`, `{}`},
-		{"first of JWT and Bearer", httpauth.Settings{Realm: "api", Schemes: []string{"JWT", "Bearer"}}, expired,
+		{"JWT scheme names the challenge", bearer.Options{Realm: "api", Schemes: []string{"JWT"}}, noCreds, `JWT realm="api"`, `{}`},
+		{"first of JWT and Bearer", bearer.Options{Realm: "api", Schemes: []string{"JWT", "Bearer"}}, expired,
 			`JWT realm="api", error="invalid_token", error_description="token expired"`,
 			`{"error":"invalid_token","error_description":"token expired"}`},
-		{"first of Bearer and JWT", httpauth.Settings{Realm: "api", Schemes: []string{"Bearer", "JWT"}}, missing,
+		{"first of Bearer and JWT", bearer.Options{Realm: "api", Schemes: []string{"Bearer", "JWT"}}, missing,
 			`Bearer realm="api", error="insufficient_scope", scope="read write"`,
 			`{"error":"insufficient_scope","scope":"read write"}`},
-		{"scheme spelled as configured", httpauth.Settings{Realm: "api", Schemes: []string{"bearer"}}, noCreds, `bearer realm="api"`, `{}`},
-		{"quote in a scope escaped", httpauth.Settings{Realm: "api"}, scopes.AllOf(`a"b`).Check(scopes.Set{}),
+		{"scheme spelled as configured", bearer.Options{Realm: "api", Schemes: []string{"bearer"}}, noCreds, `bearer realm="api"`, `{}`},
+		{"quote in a scope escaped", bearer.Options{Realm: "api"}, scopes.AllOf(`a"b`).Check(scopes.Set{}),
 			`Bearer realm="api", error="insufficient_scope", scope="a\"b"`,
 			`{"error":"insufficient_scope","scope":"a\"b"}`},
-		{"backslash in a description escaped", httpauth.Settings{Realm: "api"}, &httpauth.RequestError{Description: `a\b`},
+		{"backslash in a description escaped", bearer.Options{Realm: "api"}, &bearer.RequestError{Description: `a\b`},
 			`Bearer realm="api", error="invalid_request", error_description="a\\b"`,
 			`{"error":"invalid_request","error_description":"a\\b"}`},
-		{"control characters in a description dropped", httpauth.Settings{Realm: "api"}, &httpauth.RequestError{Description: "a\r\nb"},
+		{"control characters in a description dropped", bearer.Options{Realm: "api"}, &bearer.RequestError{Description: "a\r\nb"},
 			`Bearer realm="api", error="invalid_request", error_description="ab"`,
 			`{"error":"invalid_request","error_description":"a\r\nb"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := newAuth(t, v, tt.s)
-			resp := a.ResponseFor(tt.err)
-			assert.Equal(t, tt.want, resp.Challenge, "ResponseFor(%v).Challenge with %+v", tt.err, tt.s)
-			assert.Equal(t, tt.wantBody+"\n", string(resp.Body), "ResponseFor(%v).Body with %+v", tt.err, tt.s)
+			resp := a.Response(tt.err)
+			assert.Equal(t, tt.want, resp.Challenge.String(), "Response(%v).Challenge with %+v", tt.err, tt.s)
+			assert.Equal(t, tt.wantBody+"\n", string(resp.Body), "Response(%v).Body with %+v", tt.err, tt.s)
 
 			// The challenge survives a trip through a real header.
 			rec := httptest.NewRecorder()
@@ -280,10 +281,10 @@ func TestChallenge(t *testing.T) {
 
 func TestResponseWriteKeepsOtherHeaders(t *testing.T) {
 	v, _ := newVerifier(t)
-	a := newAuth(t, v, httpauth.Settings{Realm: "api"})
+	a := newAuth(t, v, bearer.Options{Realm: "api"})
 	rec := httptest.NewRecorder()
 	rec.Header().Set("X-Request-Id", "42")
-	a.ResponseFor(&httpauth.RequestError{Description: "empty token"}).Write(rec)
+	a.Response(&bearer.RequestError{Description: "empty token"}).Write(rec)
 	assert.Equal(t, "42", rec.Header().Get("X-Request-Id"), "Response.Write removed a header set before it")
 	assert.Equal(t, http.StatusBadRequest, rec.Code, "Response.Write status")
 }
@@ -293,17 +294,17 @@ func TestBodyIsWhatJSONEncoderWrites(t *testing.T) {
 	// same bytes, so the body is exactly what an Encoder makes of the
 	// members: HTML characters escaped, one trailing newline.
 	v, _ := newVerifier(t)
-	a := newAuth(t, v, httpauth.Settings{Realm: "api"})
+	a := newAuth(t, v, bearer.Options{Realm: "api"})
 	unavailable := errors.Join(verifier.ErrKeysUnavailable, jwks.ErrUnavailable)
 	tests := []struct {
 		name    string
 		err     error
 		members map[string]string
 	}{
-		{"no credentials", httpauth.ErrNoCredentials, map[string]string{}},
-		{"invalid request", &httpauth.RequestError{Description: "token sent in more than one place"},
+		{"no credentials", bearer.ErrNoCredentials, map[string]string{}},
+		{"invalid request", &bearer.RequestError{Description: "token sent in more than one place"},
 			map[string]string{"error": "invalid_request", "error_description": "token sent in more than one place"}},
-		{"HTML characters", &httpauth.RequestError{Description: `<a href="x">&</a>`},
+		{"HTML characters", &bearer.RequestError{Description: `<a href="x">&</a>`},
 			map[string]string{"error": "invalid_request", "error_description": `<a href="x">&</a>`}},
 		{"invalid token", &verifier.Error{Reason: verifier.ErrExpired},
 			map[string]string{"error": "invalid_token", "error_description": "token expired"}},
@@ -317,23 +318,23 @@ func TestBodyIsWhatJSONEncoderWrites(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var want strings.Builder
 			require.NoError(t, json.NewEncoder(&want).Encode(tt.members), "json.Encoder.Encode(%v)", tt.members)
-			body := string(a.ResponseFor(tt.err).Body)
-			assert.Equal(t, want.String(), body, "ResponseFor(%v).Body, want what json.Encoder writes", tt.err)
-			assert.Equal(t, 1, strings.Count(body, "\n"), "newlines in ResponseFor(%v).Body %q, want exactly the trailing one", tt.err, body)
-			assert.True(t, strings.HasSuffix(body, "}\n"), "ResponseFor(%v).Body = %q, want it to end with }\\n", tt.err, body)
+			body := string(a.Response(tt.err).Body)
+			assert.Equal(t, want.String(), body, "Response(%v).Body, want what json.Encoder writes", tt.err)
+			assert.Equal(t, 1, strings.Count(body, "\n"), "newlines in Response(%v).Body %q, want exactly the trailing one", tt.err, body)
+			assert.True(t, strings.HasSuffix(body, "}\n"), "Response(%v).Body = %q, want it to end with }\\n", tt.err, body)
 		})
 	}
 }
 
 func TestSetHeaders(t *testing.T) {
 	v, _ := newVerifier(t)
-	a := newAuth(t, v, httpauth.Settings{Realm: "api", RetryAfter: 2 * time.Minute})
+	a := newAuth(t, v, bearer.Options{Realm: "api", RetryAfter: 2 * time.Minute})
 	tests := []struct {
 		name string
 		err  error
 		want http.Header
 	}{
-		{"no credentials", httpauth.ErrNoCredentials, http.Header{
+		{"no credentials", bearer.ErrNoCredentials, http.Header{
 			"Www-Authenticate": {`Bearer realm="api"`},
 			"Content-Type":     {"application/json"},
 			"Cache-Control":    {"no-store"},
@@ -359,21 +360,28 @@ func TestSetHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := a.ResponseFor(tt.err)
+			resp := a.Response(tt.err)
 			h := http.Header{}
 			h.Set("X-Request-Id", "42")
 			h.Set("Content-Type", "text/html") // replaced, never doubled
 			resp.SetHeaders(h)
-			assert.Equal(t, tt.want, h, "headers after ResponseFor(%v).SetHeaders", tt.err)
+			assert.Equal(t, tt.want, h, "headers after Response(%v).SetHeaders", tt.err)
 
 			// Write sends exactly the headers SetHeaders sets, then the
 			// status and the body.
 			rec := httptest.NewRecorder()
 			rec.Header().Set("X-Request-Id", "42")
 			resp.Write(rec)
-			assert.Equal(t, tt.want, rec.Header(), "headers sent by ResponseFor(%v).Write, want those of SetHeaders", tt.err)
-			assert.Equal(t, resp.Status, rec.Code, "status sent by ResponseFor(%v).Write", tt.err)
-			assert.Equal(t, string(resp.Body), rec.Body.String(), "body sent by ResponseFor(%v).Write", tt.err)
+			assert.Equal(t, tt.want, rec.Header(), "headers sent by Response(%v).Write, want those of SetHeaders", tt.err)
+			assert.Equal(t, resp.Status, rec.Code, "status sent by Response(%v).Write", tt.err)
+			assert.Equal(t, string(resp.Body), rec.Body.String(), "body sent by Response(%v).Write", tt.err)
 		})
 	}
+}
+
+// retryAfterOf returns the Retry-After header resp sets, or "".
+func retryAfterOf(resp bearer.Response) string {
+	h := http.Header{}
+	resp.SetHeaders(h)
+	return h.Get("Retry-After")
 }
