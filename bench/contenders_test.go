@@ -173,7 +173,7 @@ func oursEcho(disableCache bool) func(*Fixture) (http.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		mw, err := echomw.New(v, nethttp.Options{})
+		mw, err := echomw.New(v, echomw.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -195,7 +195,7 @@ func oursGin(disableCache bool) func(*Fixture) (http.Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		mw, err := ginmw.New(v, nethttp.Options{})
+		mw, err := ginmw.New(v, ginmw.Options{})
 		if err != nil {
 			return nil, err
 		}

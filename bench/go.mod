@@ -9,6 +9,8 @@ require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/jwtgate/jwtgate v0.0.0-00010101000000-000000000000
+	github.com/jwtgate/jwtgate/echomw v0.0.0-00010101000000-000000000000
+	github.com/jwtgate/jwtgate/ginmw v0.0.0-00010101000000-000000000000
 	github.com/labstack/echo-jwt/v4 v4.4.0
 	github.com/labstack/echo/v4 v4.16.6
 	github.com/lestrrat-go/jwx/v3 v3.3.0
@@ -66,3 +68,7 @@ require (
 )
 
 replace github.com/jwtgate/jwtgate => ../
+
+replace github.com/jwtgate/jwtgate/echomw => ../echomw
+
+replace github.com/jwtgate/jwtgate/ginmw => ../ginmw

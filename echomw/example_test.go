@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -86,4 +87,28 @@ func Example_errorHandler() {
 	// Output:
 	// status 401 cause: verifier: malformed token: not a compact JWS of three dot-separated parts
 	// 401 {"error":"invalid_token","error_description":"malformed token"}
+}
+
+// Testing an Echo handler with the test issuer of package verifiertest:
+// the request goes to the *echo.Echo.
+func Example_testing() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+	v, _ := verifier.New(issuer.VerifierConfig())
+	auth, _ := echomw.New(v, echomw.Options{})
+	e := echo.New()
+	e.GET("/items", func(c echo.Context) error {
+		claims, _ := echomw.ClaimsFrom(c)
+		return c.String(http.StatusOK, "items for "+claims.Subject())
+	}, auth.Require(scopes.AllOf("read")))
+
+	w := httptest.NewRecorder()
+	e.ServeHTTP(w, issuer.Request("GET", "/items", verifiertest.Token{Subject: "dashboard", Scope: "read"}))
+	fmt.Println(w.Code, w.Body.String())
+	w = httptest.NewRecorder()
+	e.ServeHTTP(w, issuer.Request("GET", "/items", verifiertest.Token{Scope: "read", ExpiresIn: -time.Hour}))
+	fmt.Println(w.Code, w.Body.String())
+	// Output:
+	// 200 items for dashboard
+	// 401 {"error":"invalid_token","error_description":"token expired"}
 }

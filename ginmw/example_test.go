@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -87,4 +88,29 @@ func Example_errors() {
 	// Output:
 	// logged: invalid request: more than one Authorization header
 	// 400
+}
+
+// Testing a Gin handler with the test issuer of package verifiertest:
+// AuthorizationHeader gives the header value for a request built with
+// httptest.NewRequest.
+func Example_testing() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+	v, _ := verifier.New(issuer.VerifierConfig())
+	auth, _ := ginmw.New(v, ginmw.Options{})
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.POST("/items", auth.Require(scopes.AllOf("write")), func(c *gin.Context) {
+		claims, _ := ginmw.ClaimsFrom(c)
+		c.String(http.StatusCreated, "created by "+claims.Subject())
+	})
+
+	req := httptest.NewRequest("POST", "/items", strings.NewReader(`{"name":"lens"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", issuer.AuthorizationHeader(verifiertest.Token{Subject: "uploader", Scope: "write"}))
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, req)
+	fmt.Println(w.Code, w.Body.String())
+	// Output:
+	// 201 created by uploader
 }

@@ -9,11 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gin-gonic/gin"
-	"github.com/labstack/echo/v4"
-
-	"github.com/jwtgate/jwtgate/echomw"
-	"github.com/jwtgate/jwtgate/ginmw"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
@@ -183,48 +178,24 @@ func ExampleIssuer_Request() {
 	// 403 {"error":"insufficient_scope","scope":"read"}
 }
 
-// Testing an Echo handler: the request goes to the *echo.Echo.
-func ExampleIssuer_Request_echo() {
-	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
-	defer issuer.Close()
-	v, _ := verifier.New(issuer.VerifierConfig())
-	auth, _ := echomw.New(v, echomw.Options{})
-	e := echo.New()
-	e.GET("/items", func(c echo.Context) error {
-		claims, _ := echomw.ClaimsFrom(c)
-		return c.String(http.StatusOK, "items for "+claims.Subject())
-	}, auth.Require(scopes.AllOf("read")))
-
-	w := httptest.NewRecorder()
-	e.ServeHTTP(w, issuer.Request("GET", "/items", verifiertest.Token{Subject: "dashboard", Scope: "read"}))
-	fmt.Println(w.Code, w.Body.String())
-	w = httptest.NewRecorder()
-	e.ServeHTTP(w, issuer.Request("GET", "/items", verifiertest.Token{Scope: "read", ExpiresIn: -time.Hour}))
-	fmt.Println(w.Code, w.Body.String())
-	// Output:
-	// 200 items for dashboard
-	// 401 {"error":"invalid_token","error_description":"token expired"}
-}
-
-// Testing a Gin handler with a request body: AuthorizationHeader gives the
+// Testing a handler with a request body: AuthorizationHeader gives the
 // header value for a request built with httptest.NewRequest.
 func ExampleIssuer_AuthorizationHeader() {
 	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
 	defer issuer.Close()
 	v, _ := verifier.New(issuer.VerifierConfig())
-	auth, _ := ginmw.New(v, ginmw.Options{})
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.POST("/items", auth.Require(scopes.AllOf("write")), func(c *gin.Context) {
-		claims, _ := ginmw.ClaimsFrom(c)
-		c.String(http.StatusCreated, "created by "+claims.Subject())
-	})
+	auth, _ := nethttp.New(v, nethttp.Options{})
+	create := auth.Require(scopes.AllOf("write"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := nethttp.ClaimsFrom(r)
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprint(w, "created by "+claims.Subject())
+	}))
 
 	req := httptest.NewRequest("POST", "/items", strings.NewReader(`{"name":"lens"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", issuer.AuthorizationHeader(verifiertest.Token{Subject: "uploader", Scope: "write"}))
 	w := httptest.NewRecorder()
-	r.ServeHTTP(w, req)
+	create.ServeHTTP(w, req)
 	fmt.Println(w.Code, w.Body.String())
 	// Output:
 	// 201 created by uploader

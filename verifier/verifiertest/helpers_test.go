@@ -7,13 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/jwtgate/jwtgate/echomw"
-	"github.com/jwtgate/jwtgate/ginmw"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
@@ -49,15 +45,14 @@ func TestRequest(t *testing.T) {
 	assert.Panics(t, func() { iss.Request("GET", "::not a target", verifiertest.Token{}) }, "Request with a bad target")
 }
 
-// TestRequestReachesEveryAdapter serves the same route with each adapter
-// and checks that Request and AuthorizationHeader build requests they
+// TestRequestReachesEveryAdapter serves a route with the net/http adapter
+// (the other adapters' modules test theirs) and checks that Request and AuthorizationHeader build requests they
 // accept, and that the minted token's scope reaches the scope guard.
 func TestRequestReachesEveryAdapter(t *testing.T) {
 	iss := verifiertest.Start(t, verifiertest.IssuerConfig{})
 	v, err := verifier.New(iss.VerifierConfig())
 	require.NoError(t, err)
 	read := scopes.AllOf("read")
-	gin.SetMode(gin.ReleaseMode)
 
 	routers := map[string]func(t *testing.T) http.Handler{
 		"nethttp": func(t *testing.T) http.Handler {
@@ -69,26 +64,6 @@ func TestRequestReachesEveryAdapter(t *testing.T) {
 				_, _ = w.Write([]byte(c.Subject()))
 			})))
 			return mux
-		},
-		"echomw": func(t *testing.T) http.Handler {
-			auth, err := echomw.New(v, echomw.Options{})
-			require.NoError(t, err)
-			e := echo.New()
-			e.Any("/items", func(c echo.Context) error {
-				claims, _ := echomw.ClaimsFrom(c)
-				return c.String(http.StatusOK, claims.Subject())
-			}, auth.Require(read))
-			return e
-		},
-		"ginmw": func(t *testing.T) http.Handler {
-			auth, err := ginmw.New(v, ginmw.Options{})
-			require.NoError(t, err)
-			r := gin.New()
-			r.Any("/items", auth.Require(read), func(c *gin.Context) {
-				claims, _ := ginmw.ClaimsFrom(c)
-				c.String(http.StatusOK, claims.Subject())
-			})
-			return r
 		},
 	}
 	withBody := func(tok verifiertest.Token) *http.Request {

@@ -32,6 +32,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/labstack/echo/v4"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/bench"
 	"github.com/jwtgate/jwtgate/echomw"
 	"github.com/jwtgate/jwtgate/ginmw"
@@ -146,17 +147,17 @@ func routes(f *bench.Fixture, disableCache bool) (http.Handler, error) {
 		return nil, err
 	}
 	read := scopes.AllOf("read")
-	opts := nethttp.Options{Realm: "bench"}
+	opts := bearer.Options{Realm: "bench"}
 
-	netMW, err := nethttp.New(v, opts)
+	netMW, err := nethttp.New(v, nethttp.Options{Options: opts})
 	if err != nil {
 		return nil, err
 	}
-	echoMW, err := echomw.New(v, opts)
+	echoMW, err := echomw.New(v, echomw.Options{Options: opts})
 	if err != nil {
 		return nil, err
 	}
-	ginMW, err := ginmw.New(v, opts)
+	ginMW, err := ginmw.New(v, ginmw.Options{Options: opts})
 	if err != nil {
 		return nil, err
 	}
