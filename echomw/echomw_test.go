@@ -513,3 +513,36 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	require.NoError(t, err, "echomw.New(v, zero Options)")
 	require.NotNil(t, m, "echomw.New(v, zero Options)")
 }
+
+// ClaimsAs decodes the claims a middleware stored into the handler's own
+// type, and reports verifier.ErrNoClaims where there are none.
+func TestClaimsAs(t *testing.T) {
+	f := newEchoFixture(t)
+	type tenant struct {
+		Subject  string `json:"sub"`
+		TenantID string `json:"tenant_id"`
+	}
+	m := f.middleware(t, f.v, echomw.Options{Options: bearer.Options{Optional: true}})
+	var got tenant
+	var gotErr error
+	e := echo.New()
+	e.GET("/r", func(c echo.Context) error {
+		got, gotErr = echomw.ClaimsAs[tenant](c)
+		return c.NoContent(http.StatusNoContent)
+	}, m.Authenticate)
+
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, getWith("Bearer "+f.mint(t, verifiertest.Token{Subject: "svc", Claims: map[string]any{"tenant_id": "t-1"}})))
+	require.Equal(t, http.StatusNoContent, rec.Code, "GET /r with a valid token")
+	require.NoError(t, gotErr, "ClaimsAs[tenant] behind Authenticate")
+	assert.Equal(t, tenant{Subject: "svc", TenantID: "t-1"}, got, "ClaimsAs[tenant] behind Authenticate")
+
+	rec = httptest.NewRecorder()
+	e.ServeHTTP(rec, getWith())
+	require.Equal(t, http.StatusNoContent, rec.Code, "GET /r without a token, optional")
+	assert.ErrorIs(t, gotErr, verifier.ErrNoClaims, "ClaimsAs[tenant] after optional Authenticate without a token")
+	assert.Zero(t, got, "ClaimsAs[tenant] without claims")
+
+	_, err := echomw.ClaimsAs[tenant](e.NewContext(nil, httptest.NewRecorder()))
+	assert.ErrorIs(t, err, verifier.ErrNoClaims, "ClaimsAs[tenant] on a context without a request")
+}

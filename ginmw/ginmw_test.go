@@ -405,3 +405,36 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	require.NoError(t, err, "ginmw.New(v, zero Options)")
 	require.NotNil(t, m, "ginmw.New(v, zero Options)")
 }
+
+// ClaimsAs decodes the claims a middleware stored into the handler's own
+// type, and reports verifier.ErrNoClaims where there are none.
+func TestClaimsAs(t *testing.T) {
+	f := newGinFixture(t)
+	type tenant struct {
+		Subject  string `json:"sub"`
+		TenantID string `json:"tenant_id"`
+	}
+	m := f.middleware(t, f.v, ginmw.Options{Options: bearer.Options{Optional: true}})
+	var got tenant
+	var gotErr error
+	r := gin.New()
+	r.GET("/r", m.Authenticate, func(c *gin.Context) {
+		got, gotErr = ginmw.ClaimsAs[tenant](c)
+		c.Status(http.StatusNoContent)
+	})
+
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, getWith("Bearer "+f.mint(t, verifiertest.Token{Subject: "svc", Claims: map[string]any{"tenant_id": "t-1"}})))
+	require.Equal(t, http.StatusNoContent, w.Code, "GET /r with a valid token")
+	require.NoError(t, gotErr, "ClaimsAs[tenant] behind Authenticate")
+	assert.Equal(t, tenant{Subject: "svc", TenantID: "t-1"}, got, "ClaimsAs[tenant] behind Authenticate")
+
+	w = httptest.NewRecorder()
+	r.ServeHTTP(w, getWith())
+	require.Equal(t, http.StatusNoContent, w.Code, "GET /r without a token, optional")
+	assert.ErrorIs(t, gotErr, verifier.ErrNoClaims, "ClaimsAs[tenant] after optional Authenticate without a token")
+	assert.Zero(t, got, "ClaimsAs[tenant] without claims")
+
+	_, err := ginmw.ClaimsAs[tenant](&gin.Context{})
+	assert.ErrorIs(t, err, verifier.ErrNoClaims, "ClaimsAs[tenant] on a context without a request")
+}

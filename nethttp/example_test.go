@@ -200,3 +200,34 @@ func ExampleMiddleware_Require_anotherVerifier() {
 	// /admin 401 Bearer realm="admin", error="invalid_token", error_description="issuer not accepted"
 	// /admin 200 hello operator
 }
+
+// Reading the verified claims into the application's own type: ClaimsAs
+// decodes them strictly (member names match the struct's exactly), in one
+// call per handler.
+func ExampleClaimsAs() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+	v, _ := verifier.New(issuer.VerifierConfig())
+	auth, _ := nethttp.New(v, nethttp.Options{})
+
+	type tenantClaims struct {
+		Subject  string   `json:"sub"`
+		TenantID string   `json:"tenant_id"`
+		Roles    []string `json:"roles"`
+	}
+	handler := auth.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := nethttp.ClaimsAs[tenantClaims](r)
+		if err != nil {
+			http.Error(w, "unexpected claims", http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, "%s of tenant %s, roles %v", c.Subject, c.TenantID, c.Roles)
+	}))
+
+	tok := verifiertest.Token{Subject: "svc-7", Claims: map[string]any{"tenant_id": "t-42", "roles": []string{"reader"}}}
+	w := httptest.NewRecorder()
+	handler.ServeHTTP(w, issuer.Request("GET", "/items", tok))
+	fmt.Println(w.Code, w.Body.String())
+	// Output:
+	// 200 svc-7 of tenant t-42, roles [reader]
+}

@@ -315,6 +315,50 @@ func TestClaimsContext(t *testing.T) {
 	})
 }
 
+func TestClaimsAs(t *testing.T) {
+	f := vtNewClaimsFixture(t)
+	c := f.verify(t, vtClaimsHeader, vtPayload(`,"sub":"typed","tenant_id":"t-42","roles":["pilot"]`))
+	type appClaims struct {
+		Subject  string   `json:"sub"`
+		TenantID string   `json:"tenant_id"`
+		Roles    []string `json:"roles"`
+	}
+	ctx := verifier.NewContext(context.Background(), c)
+
+	t.Run("decodes the claims of the context", func(t *testing.T) {
+		got, err := verifier.ClaimsAs[appClaims](ctx)
+		require.NoError(t, err, "ClaimsAs[appClaims](context with claims)")
+		assert.Equal(t, appClaims{Subject: "typed", TenantID: "t-42", Roles: []string{"pilot"}}, got, "ClaimsAs[appClaims]")
+	})
+	t.Run("a pointer type", func(t *testing.T) {
+		got, err := verifier.ClaimsAs[*appClaims](ctx)
+		require.NoError(t, err, "ClaimsAs[*appClaims](context with claims)")
+		require.NotNil(t, got, "ClaimsAs[*appClaims] returned nil")
+		assert.Equal(t, "t-42", got.TenantID, "ClaimsAs[*appClaims].TenantID")
+	})
+	t.Run("no claims", func(t *testing.T) {
+		for name, ctx := range map[string]context.Context{
+			"empty context":       context.Background(),
+			"claims hidden (nil)": verifier.NewContext(ctx, nil),
+		} {
+			got, err := verifier.ClaimsAs[appClaims](ctx)
+			assert.ErrorIs(t, err, verifier.ErrNoClaims, "ClaimsAs on %s", name)
+			assert.Zero(t, got, "ClaimsAs on %s returned a value with its error", name)
+		}
+	})
+	t.Run("type mismatch is an error and a zero value", func(t *testing.T) {
+		type wrong struct {
+			Roles string `json:"roles"`
+			Sub   string `json:"sub"`
+		}
+		got, err := verifier.ClaimsAs[wrong](ctx)
+		var semErr *jsonv2.SemanticError
+		assert.True(t, errors.As(err, &semErr), "ClaimsAs[wrong] error %v (%T), want a *json.SemanticError", err, err)
+		assert.NotErrorIs(t, err, verifier.ErrNoClaims, "ClaimsAs[wrong] error")
+		assert.Zero(t, got, "ClaimsAs[wrong] returned a partly decoded value with its error")
+	})
+}
+
 // TestClaimsConcurrentReads reads one Claims from many goroutines; run with
 // -race to check that the accessors do not write.
 func TestClaimsConcurrentReads(t *testing.T) {
