@@ -499,7 +499,7 @@ func atkRun(t *testing.T, cases []atkCase) {
 			atkCheckAdapters(t, tc)
 			if tc.noLookup != nil {
 				assert.Equal(t, before, tc.noLookup.calls.Load(),
-					"key lookups made for %s by Verify and the three adapters; want none", tc.name)
+					"key lookups made for %s by Verify and the adapters; want none", tc.name)
 			}
 		})
 	}

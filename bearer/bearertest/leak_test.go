@@ -201,7 +201,7 @@ func (c *leakCorpus) errorOutputs(where string, err error) {
 	walk(err)
 }
 
-// rejection runs token through Verify and the three adapters, and adds
+// rejection runs token through Verify and the adapters of atkAdapters, and adds
 // their outputs and the token's needles. It returns the error of Verify,
 // or nil for a token Verify accepted (which produced no rejection).
 func (c *leakCorpus) rejection(t *testing.T, where string, v *verifier.Verifier, token string) error {
