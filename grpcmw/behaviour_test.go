@@ -327,6 +327,19 @@ func TestChainedInterceptors(t *testing.T) {
 			assert.Equal(t, before+1, f.lookups.n.Load(), "%s: key lookups through two interceptors of one verifier", method)
 		}
 	})
+	t.Run("public or skipped at another verifier's interceptor", func(t *testing.T) {
+		skipping := interceptors(t, vOther, grpcmw.Options{
+			Methods: map[string]grpcmw.Rule{unaryMethod("Public"): grpcmw.Public(), streamMethod("Public"): grpcmw.Public()},
+			Skip:    func(_ context.Context, m string) bool { return m == unaryMethod("Open") || m == streamMethod("Open") },
+		})
+		h := startHarnessWith(t, serverSetup{unary: unaries(outer, skipping), stream: streams(outer, skipping)})
+		for _, method := range []string{unaryMethod("Public"), streamMethod("Public"), unaryMethod("Open"), streamMethod("Open")} {
+			got := h.call(t, method, admin)
+			require.Equal(t, codes.OK, got.Code, "%s (message %q)", method, got.Message)
+			assert.True(t, got.Reached, "%s: handler reached", method)
+			assert.Nil(t, got.Claims, "%s: claims of the outer verifier after an interceptor of another that let the call pass unverified", method)
+		}
+	})
 	t.Run("another verifier", func(t *testing.T) {
 		h := startHarnessWith(t, serverSetup{unary: unaries(outer, strict), stream: streams(outer, strict)})
 		for _, method := range []string{unaryMethod("Open"), streamMethod("Open")} {
@@ -386,6 +399,24 @@ func TestNewRefuses(t *testing.T) {
 		_, err := grpcmw.New(f.v, opts)
 		assert.NoError(t, err, "grpcmw.New(v, %+v)", opts)
 	}
+}
+
+// Require of the zero Requirement needs a token even with Optional.
+func TestRequireZeroNeedsTokenWhenOptional(t *testing.T) {
+	f := newFixture(t)
+	h := startHarness(t, interceptors(t, f.v, grpcmw.Options{
+		Options: bearer.Options{Optional: true},
+		Methods: map[string]grpcmw.Rule{
+			unaryMethod("Read"): grpcmw.Require(scopes.Requirement{}),
+			unaryMethod("Open"): grpcmw.Authenticated(),
+		},
+	}))
+	got := h.call(t, unaryMethod("Read"))
+	assert.Equal(t, codes.Unauthenticated, got.Code, "Require(zero) without a token, Optional set")
+	got = h.call(t, unaryMethod("Read"), "Bearer "+f.mint(t, verifiertest.Token{Subject: "any"}))
+	assert.Equal(t, codes.OK, got.Code, "Require(zero) with a token without scopes (message %q)", got.Message)
+	got = h.call(t, unaryMethod("Open"))
+	assert.Equal(t, codes.OK, got.Code, "Authenticated without a token, Optional set (message %q)", got.Message)
 }
 
 // Methods is copied: changing the map after New changes nothing.

@@ -31,11 +31,15 @@
 // and with the same RFC 6750 challenge:
 //
 //	no token (or another scheme)      Unauthenticated   www-authenticate: Bearer realm="api"
-//	malformed (two values, empty)     InvalidArgument   ... error="invalid_request", error_description="..."
+//	malformed authorization           InvalidArgument   ... error="invalid_request", error_description="..."
 //	bad or expired token              Unauthenticated   ... error="invalid_token", error_description="token expired"
 //	valid token, scope missing        PermissionDenied  ... error="insufficient_scope", scope="read write"
 //	issuer keys unavailable           Unavailable       retry-after: 30
 //	method denied by its rule         PermissionDenied  (no challenge)
+//
+// Malformed means two authorization values, an empty one, or a scheme word
+// without a token. (Unlike HTTP, where an empty Authorization header counts
+// as none, an empty authorization value is malformed.)
 //
 // The status message is the challenge's error description, such as "token
 // expired", or a fixed phrase ("missing bearer token", "insufficient
@@ -45,11 +49,13 @@
 // The challenge travels as "www-authenticate" response metadata, and the
 // delay of an Unavailable answer as "retry-after" (in seconds), so that a
 // client can tell an invalid token (get a new one) from a missing scope
-// (ask for more) and from an outage (retry later). Both are sent in the
-// trailer, where gRPC puts the metadata of a call that fails before any
-// message, and also in the header: a Go client reads them with the
-// grpc.Trailer or grpc.Header call option of a unary call, or with
-// Trailer (after Recv has failed) or Header of a stream.
+// (ask for more) and from an outage (retry later). Read them from the
+// trailer: a call refused before any message is a trailers-only answer, so
+// the trailer is where gRPC clients find its metadata, and it always
+// carries them. They are also sent as header metadata, unless an earlier
+// interceptor has already sent the header. In Go, a unary call reads them
+// with the grpc.Trailer (or grpc.Header) call option, a stream with its
+// Trailer method once Recv has failed (or Header).
 //
 // # Claims
 //

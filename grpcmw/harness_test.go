@@ -63,9 +63,6 @@ type outcome struct {
 	Typed   probeClaims      // the claims the handler read with grpcmw.ClaimsAs
 }
 
-// Challenge returns the www-authenticate values of the trailer.
-func (o outcome) Challenge() []string { return o.Trailer.Get(grpcmw.MetadataChallenge) }
-
 // probeClaims are the claims the handlers read with grpcmw.ClaimsAs.
 type probeClaims struct {
 	Sub   string `json:"sub"`
