@@ -97,33 +97,34 @@ type Middleware struct {
 	authenticate func(*http.Request) (*http.Request, error)
 }
 
-// New returns a middleware that verifies tokens with v.
+// New returns a middleware that verifies tokens with v, or the error of
+// bearer.New for opts, prefixed with the package name.
 func New(v *verifier.Verifier, opts Options) (*Middleware, error) {
 	a, err := bearer.New(v, opts.Options)
 	if err != nil {
 		return nil, fmt.Errorf("echo5mw: %w", err)
 	}
-	return &Middleware{auth: a, skip: opts.Skip, onError: opts.ErrorHandler, authenticate: a.Authenticate}, nil
+	m := &Middleware{auth: a, skip: opts.Skip, onError: opts.ErrorHandler}
+	m.authenticate = a.Authenticate
+	return m, nil
 }
 
-// Authenticate is an echo.MiddlewareFunc that verifies the request's token
-// and stores the claims in the request context before calling next. Claims
-// that an earlier middleware with the same verifier stored are reused;
-// those of another verifier are not.
+// Authenticate is an echo.MiddlewareFunc: it verifies the request's token
+// and calls next with the claims in the request context, reusing claims of
+// the same verifier that an earlier middleware stored (see the package
+// documentation).
 func (m *Middleware) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return m.handler(next, m.authenticate)
 }
 
-// Require returns route middleware that lets a request through only if its
-// token meets req. It checks the claims that an earlier middleware with the
-// same verifier stored, or else authenticates the request itself. Only
-// claims produced by the same verifier are reused: after a middleware with
-// another verifier, Require verifies the token with its own and, if that
-// verifier refuses it, answers with that refusal (such as 401
-// invalid_token), whatever scopes the other claims grant.
+// Require returns route middleware that calls next only if the request's
+// token meets req. It checks the claims of the same verifier that an
+// earlier middleware stored, or authenticates the request itself: alone,
+// it protects a route, and claims of another verifier grant nothing (see
+// the package documentation).
 func (m *Middleware) Require(req scopes.Requirement) echo.MiddlewareFunc {
-	check := func(r *http.Request) (*http.Request, error) { return m.auth.Authorize(r, req) }
-	return func(next echo.HandlerFunc) echo.HandlerFunc { return m.handler(next, check) }
+	authorize := func(r *http.Request) (*http.Request, error) { return m.auth.Authorize(r, req) }
+	return func(next echo.HandlerFunc) echo.HandlerFunc { return m.handler(next, authorize) }
 }
 
 func (m *Middleware) handler(next echo.HandlerFunc, check func(*http.Request) (*http.Request, error)) echo.HandlerFunc {

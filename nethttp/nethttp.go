@@ -78,8 +78,10 @@ type Options struct {
 	// [ErrNoCredentials] (no token), [ErrInvalidRequest] (malformed
 	// request), verifier.ErrInvalidToken (an *verifier.Error naming the
 	// reason), verifier.ErrKeysUnavailable, or scopes.ErrInsufficientScope
-	// (a *scopes.MissingError). It may call [Middleware.WriteError] to send
-	// the default response after, say, logging.
+	// (a *scopes.MissingError). When only the scope check failed, r
+	// carries the claims ([ClaimsFrom]), so the handler can log who was
+	// refused. It may call [Middleware.WriteError] to send the default
+	// response after, say, logging.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 }
 

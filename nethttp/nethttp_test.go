@@ -942,3 +942,31 @@ func TestWriteErrorSentinels(t *testing.T) {
 	m.WriteError(rec, get(), fmt.Errorf("logged: %w", nethttp.ErrNoCredentials))
 	assert.Equal(t, http.StatusUnauthorized, rec.Code, "WriteError(wrapped ErrNoCredentials) status")
 }
+
+// The error handler of a scope guard gets the request with the claims, so
+// it can log who was refused; on a refused token it gets none.
+func TestErrorHandlerSeesClaimsOnScopeFailure(t *testing.T) {
+	var subjects []string
+	var found []bool
+	m, _ := newTestMiddleware(t, nethttp.Options{ErrorHandler: func(w http.ResponseWriter, r *http.Request, _ error) {
+		c, ok := nethttp.ClaimsFrom(r)
+		found = append(found, ok)
+		if ok {
+			subjects = append(subjects, c.Subject())
+		}
+		w.WriteHeader(http.StatusForbidden)
+	}})
+	h := m.Require(scopes.AllOf("admin"))(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		t.Error("handler ran for a refused request")
+	}))
+	for _, tok := range []verifiertest.Token{
+		{Subject: "reader", Scope: "read"},
+		{Subject: "late", Scope: "admin", ExpiresIn: -time.Hour},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/admin", nil)
+		r.Header.Set("Authorization", "Bearer "+testIssuer.MustMint(t, tok))
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	assert.Equal(t, []bool{true, false}, found, "claims found by ErrorHandler: scope refused, then token expired")
+	assert.Equal(t, []string{"reader"}, subjects, "subjects of the claims ErrorHandler saw")
+}
