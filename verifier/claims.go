@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"context"
+	"encoding/json/jsontext"
 	"encoding/json/v2"
 	"errors"
 	"fmt"
@@ -28,6 +29,8 @@ type Claims struct {
 	clientID  string
 	azp       string
 	scopes    scopes.Set
+	// cnf holds the "cnf" (confirmation) claim's key bindings, if any.
+	cnf confirmation
 
 	algorithm string
 	keyID     string
@@ -49,7 +52,7 @@ var (
 // footprint estimates the memory the Claims hold: the value, the claims
 // JSON their strings point into, the key ID and an audience list.
 func (c *Claims) footprint() int {
-	n := claimsSize + len(c.raw) + len(c.keyID)
+	n := claimsSize + len(c.raw) + len(c.keyID) + len(c.cnf.jkt) + len(c.cnf.x5t)
 	if len(c.audience) > len(c.audBuf) {
 		n += cap(c.audience) * stringSize
 	}
@@ -99,6 +102,86 @@ func (c *Claims) ClientID() string {
 // claim (a space-delimited string) and the "scp" claim (an array of strings
 // or a string).
 func (c *Claims) Scopes() scopes.Set { return c.scopes }
+
+// KeyThumbprint returns the "jkt" member of the "cnf" claim: the RFC 7638
+// thumbprint of the key a DPoP-bound token is bound to (RFC 9449 section
+// 6), or "" for a token not bound to a DPoP key. Package bearer checks it
+// against the request's DPoP proof.
+func (c *Claims) KeyThumbprint() string { return c.cnf.jkt }
+
+// CertificateThumbprint returns the "x5t#S256" member of the "cnf" claim:
+// the base64url SHA-256 of the client certificate a certificate-bound
+// token is bound to (RFC 8705 section 3.1), or "" for a token not bound to
+// a certificate. Package bearer checks it against the TLS client
+// certificate.
+func (c *Claims) CertificateThumbprint() string { return c.cnf.x5t }
+
+// Actor is the "act" claim of a token obtained by delegation (RFC 8693
+// section 4.1): the party acting on behalf of the subject. Its own "act",
+// if any, is the party that acted before it, and so on down the chain.
+// Members other than "sub", "iss", "client_id" and "act" are in Claims.
+type Actor struct {
+	Subject  string
+	Issuer   string
+	ClientID string
+	Act      *Actor
+	Claims   map[string]any // the other members; nil if none
+}
+
+// UnmarshalJSON reads an actor object (RFC 8693 section 4.1).
+func (a *Actor) UnmarshalJSON(data []byte) error {
+	var known struct {
+		Subject  string `json:"sub"`
+		Issuer   string `json:"iss"`
+		ClientID string `json:"client_id"`
+		Act      *Actor `json:"act"`
+	}
+	if err := json.Unmarshal(data, &known); err != nil {
+		return err
+	}
+	var rest map[string]any
+	if err := json.Unmarshal(data, &rest); err != nil {
+		return err
+	}
+	for _, name := range []string{"sub", "iss", "client_id", "act"} {
+		delete(rest, name)
+	}
+	if len(rest) == 0 {
+		rest = nil
+	}
+	*a = Actor{Subject: known.Subject, Issuer: known.Issuer, ClientID: known.ClientID, Act: known.Act, Claims: rest}
+	return nil
+}
+
+// Actor returns the "act" claim (RFC 8693 section 4.1): who is acting for
+// the subject, with the chain of earlier actors in Actor.Act. It returns
+// nil and no error when the token has none, and an error when the claim
+// is not an object of that form.
+func (c *Claims) Actor() (*Actor, error) { return c.actorClaim("act") }
+
+// MayAct returns the "may_act" claim (RFC 8693 section 4.4): the party
+// allowed to act for the subject. It returns nil and no error when the
+// token has none.
+func (c *Claims) MayAct() (*Actor, error) { return c.actorClaim("may_act") }
+
+func (c *Claims) actorClaim(name string) (*Actor, error) {
+	var wrapper map[string]jsontext.Value
+	if err := json.Unmarshal([]byte(c.raw), &wrapper); err != nil {
+		return nil, fmt.Errorf("verifier: decoding claims: %w", err)
+	}
+	v, ok := wrapper[name]
+	if !ok || v.Kind() == 'n' {
+		return nil, nil
+	}
+	if v.Kind() != '{' {
+		return nil, fmt.Errorf("verifier: the %q claim is not an object", name)
+	}
+	a := new(Actor)
+	if err := json.Unmarshal(v, a); err != nil {
+		return nil, fmt.Errorf("verifier: decoding the %q claim: %w", name, err)
+	}
+	return a, nil
+}
 
 // Algorithm returns the "alg" header the token was signed with.
 func (c *Claims) Algorithm() string { return c.algorithm }
@@ -211,6 +294,8 @@ func (c *Claims) parse(r *objectReader, payload []byte, raw string) error {
 			c.clientID, err = r.str("client_id")
 		case "azp":
 			c.azp, err = r.str("azp")
+		case "cnf":
+			c.cnf, err = readConfirmation(r)
 		case "scope", "scp":
 			member := "scp"
 			if string(name) == "scope" {
@@ -238,4 +323,43 @@ func (c *Claims) parse(r *objectReader, payload []byte, raw string) error {
 		c.scopes = scopes.FromList(more...)
 	}
 	return nil
+}
+
+// confirmation holds the key bindings of a "cnf" claim (RFC 7800) that
+// the library checks: a DPoP key thumbprint and a certificate thumbprint.
+type confirmation struct {
+	jkt string // RFC 9449 section 6.1
+	x5t string // "x5t#S256", RFC 8705 section 3.1
+}
+
+// readConfirmation reads the "cnf" claim, which must be an object; "jkt"
+// and "x5t#S256", when present, must be non-empty strings. Other members
+// (such as "jwk" or "kid") are read past.
+func readConfirmation(r *objectReader) (confirmation, error) {
+	v, err := r.value("cnf", '{')
+	if err != nil {
+		return confirmation{}, err
+	}
+	var cnf struct {
+		JKT jsontext.Value `json:"jkt"`
+		X5T jsontext.Value `json:"x5t#S256"`
+	}
+	if err := json.Unmarshal(v, &cnf); err != nil {
+		return confirmation{}, r.valueError(errJSONType, v, "cnf")
+	}
+	var out confirmation
+	for _, m := range []struct {
+		raw jsontext.Value
+		dst *string
+	}{{cnf.JKT, &out.jkt}, {cnf.X5T, &out.x5t}} {
+		if m.raw == nil {
+			continue
+		}
+		// Present, so a non-empty string: null, "" or another type would
+		// leave a binding that cannot be checked.
+		if m.raw.Kind() != '"' || json.Unmarshal(m.raw, m.dst) != nil || *m.dst == "" {
+			return confirmation{}, r.valueError(errJSONType, v, "cnf")
+		}
+	}
+	return out, nil
 }

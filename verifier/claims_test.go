@@ -359,6 +359,80 @@ func TestClaimsAs(t *testing.T) {
 	})
 }
 
+func TestClaimsConfirmation(t *testing.T) {
+	f := vtNewClaimsFixture(t)
+	t.Run("bound tokens", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, members string
+			jkt, x5t      string
+		}{
+			{"no cnf", ``, "", ""},
+			{"DPoP key", `,"cnf":{"jkt":"0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}`, "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I", ""},
+			{"certificate", `,"cnf":{"x5t#S256":"bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}`, "", "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"},
+			{"both, with other members", `,"cnf":{"kid":"k1","jkt":"a","x5t#S256":"b","jwk":{"kty":"EC"}}`, "a", "b"},
+		} {
+			c := f.verify(t, vtClaimsHeader, vtPayload(tc.members))
+			assert.Equal(t, tc.jkt, c.KeyThumbprint(), "%s: KeyThumbprint()", tc.name)
+			assert.Equal(t, tc.x5t, c.CertificateThumbprint(), "%s: CertificateThumbprint()", tc.name)
+		}
+	})
+	t.Run("malformed cnf refused", func(t *testing.T) {
+		for name, members := range map[string]string{
+			"cnf a string":     `,"cnf":"jkt"`,
+			"cnf an array":     `,"cnf":[{"jkt":"a"}]`,
+			"jkt a number":     `,"cnf":{"jkt":1}`,
+			"jkt empty":        `,"cnf":{"jkt":""}`,
+			"x5t#S256 null":    `,"cnf":{"x5t#S256":null}`,
+			"jkt twice in cnf": `,"cnf":{"jkt":"a","jkt":"b"}`,
+		} {
+			t.Run(name, func(t *testing.T) {
+				tok := f.signer.raw(t, vtClaimsHeader, vtPayload(members))
+				_, err := f.v.Verify(context.Background(), tok)
+				vtRequireRejected(t, err, verifier.ErrMalformed, tok)
+			})
+		}
+	})
+}
+
+func TestClaimsActor(t *testing.T) {
+	f := vtNewClaimsFixture(t)
+	c := f.verify(t, vtClaimsHeader, vtPayload(`,"sub":"user@example.com",
+		"act":{"sub":"https://service16.example.com","act":{"sub":"https://service77.example.com","client_id":"s77"}},
+		"may_act":{"sub":"admin@example.com","iss":"https://issuer.example.com","role":"support"}`))
+	act, err := c.Actor()
+	require.NoError(t, err, "Actor()")
+	require.NotNil(t, act, "Actor() of a token with act")
+	assert.Equal(t, "https://service16.example.com", act.Subject, "Actor().Subject")
+	require.NotNil(t, act.Act, "Actor().Act: the earlier actor")
+	assert.Equal(t, "https://service77.example.com", act.Act.Subject, "Actor().Act.Subject")
+	assert.Equal(t, "s77", act.Act.ClientID, "Actor().Act.ClientID")
+	assert.Nil(t, act.Act.Act, "Actor().Act.Act: the chain ends")
+
+	may, err := c.MayAct()
+	require.NoError(t, err, "MayAct()")
+	require.NotNil(t, may, "MayAct() of a token with may_act")
+	assert.Equal(t, "admin@example.com", may.Subject, "MayAct().Subject")
+	assert.Equal(t, "https://issuer.example.com", may.Issuer, "MayAct().Issuer")
+	assert.Equal(t, map[string]any{"role": "support"}, may.Claims, "MayAct().Claims: the other members")
+
+	plain := f.verify(t, vtClaimsHeader, vtPayload(`,"sub":"user"`))
+	for name, get := range map[string]func() (*verifier.Actor, error){"Actor": plain.Actor, "MayAct": plain.MayAct} {
+		a, err := get()
+		assert.NoError(t, err, "%s() of a token without the claim", name)
+		assert.Nil(t, a, "%s() of a token without the claim", name)
+	}
+
+	for name, members := range map[string]string{
+		"act a string":     `,"act":"svc"`,
+		"act sub a number": `,"act":{"sub":7}`,
+	} {
+		c := f.verify(t, vtClaimsHeader, vtPayload(members))
+		a, err := c.Actor()
+		assert.Error(t, err, "Actor() with %s", name)
+		assert.Nil(t, a, "Actor() with %s", name)
+	}
+}
+
 // TestClaimsConcurrentReads reads one Claims from many goroutines; run with
 // -race to check that the accessors do not write.
 func TestClaimsConcurrentReads(t *testing.T) {
