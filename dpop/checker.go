@@ -26,9 +26,9 @@ const (
 // Config.Algorithms is empty: every asymmetric JWS algorithm package jwks
 // verifies, under its usual name. [New] reads its own copy of the list, so
 // changing this variable changes nothing.
-var DefaultAlgorithms = slices.Clone(defaultAlgorithms)
+var DefaultAlgorithms = []string{"ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA"}
 
-var defaultAlgorithms = []string{"ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512", "EdDSA"}
+var defaultAlgorithms = slices.Clone(DefaultAlgorithms)
 
 // allowedAlgorithms are the names Config.Algorithms may hold: the defaults
 // and "Ed25519", the fully specified name of EdDSA with Ed25519 (RFC 9864).
