@@ -283,6 +283,9 @@ func (c *Checker) Check(ctx context.Context, proof string, req Request) (Result,
 	if !known {
 		c.headers.put(hEnc, h)
 	}
+	if w.newATH {
+		c.aths.put(req.AccessToken, w.ath)
+	}
 
 	if c.nonces != nil {
 		switch {
@@ -350,10 +353,12 @@ func (c *Checker) checkClaims(w *work, cl *claims, req Request) error {
 		if cl.has&hasATH == 0 {
 			return refuse(descNoATH, nil)
 		}
-		want := c.ath(w, req.AccessToken)
+		want, known := c.ath(w, req.AccessToken)
 		if string(cl.ath) != string(want[:]) {
 			return refuse(descATH, nil)
 		}
+		w.newATH = !known && len(req.AccessToken) <= maxMemoToken
+		w.ath = want
 	}
 	return nil
 }
@@ -361,20 +366,17 @@ func (c *Checker) checkClaims(w *work, cl *claims, req Request) error {
 // athLen is the length of an ath: a base64url SHA-256.
 const athLen = 43
 
-// ath returns the ath of token: base64url(SHA-256(token)), from the memo
-// when the token was seen before.
-func (c *Checker) ath(w *work, token string) [athLen]byte {
+// ath returns the ath of token, base64url(SHA-256(token)), and whether it
+// came from the memo. Check adds it to the memo once the proof's signature
+// verifies, so that the memo holds only tokens that came with a good proof.
+func (c *Checker) ath(w *work, token string) (ath [athLen]byte, known bool) {
 	if ath, ok := c.aths.get(token); ok {
-		return ath
+		return ath, true
 	}
 	w.buf = append(w.buf[:0], token...)
 	sum := sha256.Sum256(w.buf)
-	var ath [athLen]byte
 	base64.RawURLEncoding.Encode(ath[:], sum[:])
-	if len(token) <= maxMemoToken {
-		c.aths.put(token, ath)
-	}
-	return ath
+	return ath, false
 }
 
 // replayID names a proof in the replay store: the SHA-256 of the key's
@@ -426,11 +428,11 @@ func (m *memo[V]) put(k string, v V) {
 // The sizes of a checker's memos. headerMemoSize bounds the headers kept,
 // one per client key in use at a time, at a few hundred bytes each;
 // athMemoSize the access tokens whose hash is kept, each at most
-// maxMemoToken bytes.
+// maxMemoToken bytes: 4 MB at most, a few hundred kB for typical tokens.
 const (
 	headerMemoSize = 4096
-	athMemoSize    = 4096
-	maxMemoToken   = 4096
+	athMemoSize    = 2048
+	maxMemoToken   = 2048
 )
 
 // header is what a checker keeps of a proof header that passed its checks.
@@ -452,6 +454,8 @@ type work struct {
 	buf     []byte // what is hashed: the access token, the replay ID
 	json    objectReader
 	claims  claims
+	ath     [athLen]byte // the ath of the access token
+	newATH  bool         // whether ath is to be added to the memo
 }
 
 var works = sync.Pool{New: func() any { return new(work) }}
@@ -463,6 +467,6 @@ func (w *work) release() {
 	if cap(w.proof) > maxPooled || cap(w.decoded) > maxPooled || cap(w.buf) > maxPooled || w.json.buf.Cap() > maxPooled {
 		return
 	}
-	w.claims = claims{}
+	w.claims, w.newATH = claims{}, false
 	works.Put(w)
 }

@@ -74,9 +74,10 @@ func iRequest(t testing.TB, token string) Request {
 	return Request{Method: "GET", URL: u, AccessToken: token}
 }
 
-// TestHeaderCache: a header is cached once its signature verified, never
-// before, and the cache stays bounded.
-func TestHeaderCache(t *testing.T) {
+// TestMemos: a header and an access token's hash are remembered once a
+// proof with them passes the signature check, never before, and the memos
+// stay bounded.
+func TestMemos(t *testing.T) {
 	s := newISigner(t)
 	c, err := New(Config{Now: func() time.Time { return iNow }})
 	require.NoError(t, err)
@@ -86,11 +87,22 @@ func TestHeaderCache(t *testing.T) {
 
 	_, err = c.Check(ctx, s.proof(t, "forged", "tok", forger), iRequest(t, "tok"))
 	require.ErrorIs(t, err, ErrInvalidProof, "Check of a forged proof")
-	assert.Empty(t, c.headers.m, "header cache after a proof whose signature failed")
+	assert.Empty(t, c.headers.m, "header memo after a proof whose signature failed")
+	assert.Empty(t, c.aths.m, "ath memo after a proof whose signature failed")
 
 	_, err = c.Check(ctx, s.proof(t, "good", "tok", nil), iRequest(t, "tok"))
 	require.NoError(t, err, "Check of a good proof")
-	assert.Len(t, c.headers.m, 1, "header cache after a good proof")
+	assert.Len(t, c.headers.m, 1, "header memo after a good proof")
+	assert.Len(t, c.aths.m, 1, "ath memo after a good proof")
+
+	// A remembered token's hash is still compared.
+	_, err = c.Check(ctx, s.proof(t, "other", "another token", nil), iRequest(t, "tok"))
+	require.ErrorIs(t, err, ErrInvalidProof, "Check of a proof for another token")
+
+	long := strings.Repeat("t", maxMemoToken+1)
+	_, err = c.Check(ctx, s.proof(t, "long", long, nil), iRequest(t, long))
+	require.NoError(t, err, "Check of a good proof with a long token")
+	assert.Len(t, c.aths.m, 1, "ath memo after a token longer than maxMemoToken")
 
 	for i := range headerMemoSize + 10 {
 		c.headers.put(strconv.Itoa(i), &header{})
