@@ -1,7 +1,3 @@
-// Package dpop checks DPoP proofs (RFC 9449): the JWT a client signs with
-// its own key for every request, so that an access token bound to that key
-// (its "cnf" claim holds the key's thumbprint) is worth nothing to anyone
-// who steals the token alone.
 package dpop
 
 import (

@@ -1,0 +1,5 @@
+//go:build !race
+
+package dpop
+
+const raceEnabled = false
