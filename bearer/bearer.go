@@ -20,11 +20,17 @@ package bearer
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/jwtgate/jwtgate/dpop"
 
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
@@ -71,6 +77,48 @@ type Options struct {
 	// place, or in one place twice, is answered with 400 invalid_request
 	// (RFC 6750 section 2).
 	Query string
+
+	// DPoP, if set, accepts DPoP-bound tokens (RFC 9449): "Authorization:
+	// DPoP <token>" with one DPoP proof, which it checks, and whose key
+	// must be the one the token is bound to (its cnf.jkt). With
+	// dpop.Config.Required, only those: the Bearer scheme words then count
+	// as no credentials. Without DPoP, the DPoP scheme counts as no
+	// credentials. Whatever this setting, a DPoP-bound token presented as
+	// a bearer token is refused.
+	DPoP *dpop.Checker
+
+	// ResourceMetadata, if set, is the URL of the resource's Protected
+	// Resource Metadata (RFC 9728; resourcemeta.Document.URL), which every
+	// challenge then names as resource_metadata="...". It must be an
+	// absolute http or https URL.
+	ResourceMetadata string
+
+	// Proxy, if set, describes the reverse proxy in front of the server,
+	// whose headers are believed only on requests from its addresses.
+	Proxy *Proxy
+}
+
+// Proxy describes a reverse proxy in front of the server, for what only it
+// knows: the URL the client used (a DPoP proof signs it) and the client's
+// TLS certificate (a certificate-bound token names it) when the proxy ends
+// TLS. Its headers are read only on requests whose peer address
+// (http.Request.RemoteAddr) is in Addresses; on any other request they are
+// ignored, since a client can send them too.
+type Proxy struct {
+	// Addresses are the proxy's addresses.
+	Addresses []netip.Prefix
+
+	// ForwardedURL takes the scheme and host of the request URL from the
+	// X-Forwarded-Proto and X-Forwarded-Host headers (exactly one of each,
+	// with one value). Without it, the scheme is https when the request
+	// came over TLS and http otherwise, and the host is the Host header.
+	ForwardedURL bool
+
+	// CertificateHeader, if set, names the header carrying the client
+	// certificate the proxy verified: PEM, URL-escaped or not (nginx's
+	// $ssl_client_escaped_cert), or base64 DER (Caddy's
+	// {http.request.tls.client.certificate_der_base64}).
+	CertificateHeader string
 }
 
 // Auth authenticates requests with a verifier. It is immutable and safe for
@@ -78,11 +126,16 @@ type Options struct {
 type Auth struct {
 	v          *verifier.Verifier
 	realm      string
-	schemes    []string
+	schemes    []string // the Bearer scheme words; none when DPoP is required
+	challenge  string   // the scheme named in Bearer challenges
 	retryAfter time.Duration
 	optional   bool
 	cookie     string
 	query      string
+	dpop       *dpop.Checker
+	dpopAlgs   string // the algs attribute of DPoP challenges
+	metadata   string
+	proxy      *Proxy
 }
 
 // New checks opts and returns an Auth that verifies tokens with v.
@@ -101,6 +154,12 @@ func New(v *verifier.Verifier, opts Options) (*Auth, error) {
 		if !isToken(sc) {
 			return nil, fmt.Errorf("bearer: scheme %q is not an HTTP authentication scheme name", sc)
 		}
+		if strings.EqualFold(sc, dpopScheme) {
+			return nil, errors.New("bearer: the DPoP scheme is not a bearer scheme; set Options.DPoP")
+		}
+	}
+	if opts.DPoP != nil && opts.DPoP.Required() && (opts.Cookie != "" || opts.Query != "") {
+		return nil, errors.New("bearer: with DPoP required, tokens come in the Authorization header only, not in a cookie or the query")
 	}
 	if opts.Cookie != "" && !isToken(opts.Cookie) {
 		return nil, fmt.Errorf("bearer: cookie name %q is not a valid cookie name", opts.Cookie)
@@ -112,15 +171,50 @@ func New(v *verifier.Verifier, opts Options) (*Auth, error) {
 	case retry < time.Second:
 		return nil, fmt.Errorf("bearer: retry-after %v is below one second", retry)
 	}
-	return &Auth{
+	if m := opts.ResourceMetadata; m != "" {
+		u, err := url.Parse(m)
+		if err != nil || !u.IsAbs() || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			strings.ContainsFunc(m, func(r rune) bool { return r <= 0x20 || r >= 0x7f || r == '"' || r == '\\' }) {
+			return nil, errors.New("bearer: resource metadata must be an absolute http or https URL")
+		}
+	}
+	if p := opts.Proxy; p != nil {
+		if len(p.Addresses) == 0 {
+			return nil, errors.New("bearer: a proxy needs its addresses")
+		}
+		for _, a := range p.Addresses {
+			if !a.IsValid() {
+				return nil, errors.New("bearer: a proxy address is not a valid prefix")
+			}
+		}
+		if p.CertificateHeader != "" && !isToken(p.CertificateHeader) {
+			return nil, fmt.Errorf("bearer: certificate header %q is not a header name", p.CertificateHeader)
+		}
+	}
+	a := &Auth{
 		v:          v,
 		realm:      opts.Realm,
 		schemes:    append([]string(nil), schemes...),
+		challenge:  schemes[0],
 		retryAfter: retry.Truncate(time.Second),
 		optional:   opts.Optional,
 		cookie:     opts.Cookie,
 		query:      opts.Query,
-	}, nil
+		dpop:       opts.DPoP,
+		metadata:   opts.ResourceMetadata,
+	}
+	if opts.Proxy != nil {
+		p := *opts.Proxy
+		p.Addresses = slices.Clone(p.Addresses)
+		a.proxy = &p
+	}
+	if a.dpop != nil {
+		a.dpopAlgs = strings.Join(a.dpop.Algorithms(), " ")
+		if a.dpop.Required() {
+			a.schemes = nil
+		}
+	}
+	return a, nil
 }
 
 // Verifier returns the verifier a was made with.
@@ -144,15 +238,44 @@ func (e *RequestError) Error() string { return "invalid request: " + e.Descripti
 // Is reports whether target is [ErrInvalidRequest].
 func (e *RequestError) Is(target error) bool { return target == ErrInvalidRequest }
 
+// Credentials are what a request presents: its token and, for DPoP, the
+// proofs and the request they sign. The HTTP methods of [Auth] read them
+// from the request ([Auth.Credentials]); another transport builds them and
+// hands them to [Auth.AuthenticateContext] or [Auth.AuthorizeContext].
+type Credentials struct {
+	// Token is the access token.
+	Token string
+	// DPoP reports that the token came with the DPoP scheme; Proofs are
+	// the request's DPoP proofs (exactly one is accepted).
+	DPoP   bool
+	Proofs []string
+	// Method and URL are the request's method and absolute URL, which a
+	// DPoP proof signs (its htm and htu); read only for DPoP.
+	Method string
+	URL    *url.URL
+	// Certificate, if set, returns the client's TLS certificate, or nil
+	// if there is none; it is called only for a certificate-bound token.
+	Certificate func() (*x509.Certificate, error)
+}
+
 // Token returns the token the request carries: in the Authorization header,
 // or, where configured, in a cookie or a query parameter. A token in more
 // than one place, or a place used twice, is a malformed request (RFC 6750
 // section 2). It returns [ErrNoCredentials] if there is no token.
 func (a *Auth) Token(r *http.Request) (string, error) {
-	var token string
+	c, err := a.Credentials(r)
+	return c.Token, err
+}
+
+// Credentials returns what the request presents: its token (as [Auth.Token]
+// finds it) and, for the DPoP scheme, its DPoP proofs and URL, and the
+// client certificate (of the TLS connection, or from a trusted proxy's
+// header; see [Proxy]).
+func (a *Auth) Credentials(r *http.Request) (Credentials, error) {
+	var c Credentials
 	places := 0
 	found := func(t string) {
-		token = t
+		c.Token = t
 		places++
 	}
 
@@ -161,15 +284,16 @@ func (a *Auth) Token(r *http.Request) (string, error) {
 	switch values := r.Header["Authorization"]; len(values) {
 	case 0:
 	case 1:
-		t, err := a.ParseAuthorization(values[0])
+		t, isDPoP, err := a.ParseAuthorization(values[0])
 		switch {
 		case err == nil:
 			found(t)
+			c.DPoP = isDPoP
 		case err != ErrNoCredentials:
-			return "", err
+			return Credentials{}, err
 		}
 	default:
-		return "", &RequestError{"more than one Authorization header"}
+		return Credentials{}, &RequestError{"more than one Authorization header"}
 	}
 
 	if a.cookie != "" {
@@ -180,7 +304,7 @@ func (a *Auth) Token(r *http.Request) (string, error) {
 				found(v)
 			}
 		default:
-			return "", &RequestError{"token cookie sent more than once"}
+			return Credentials{}, &RequestError{"token cookie sent more than once"}
 		}
 	}
 
@@ -189,43 +313,61 @@ func (a *Auth) Token(r *http.Request) (string, error) {
 		case 0:
 		case 1:
 			if values[0] == "" {
-				return "", &RequestError{"empty token"}
+				return Credentials{}, &RequestError{"empty token"}
 			}
 			found(values[0])
 		default:
-			return "", &RequestError{"token query parameter sent more than once"}
+			return Credentials{}, &RequestError{"token query parameter sent more than once"}
 		}
 	}
 
 	switch places {
 	case 0:
-		return "", ErrNoCredentials
+		return Credentials{}, ErrNoCredentials
 	case 1:
 		// A token with whitespace in it is a malformed token, which the
 		// verifier rejects with 401 invalid_token (RFC 6750 section 3.1).
-		return token, nil
 	default:
-		return "", &RequestError{"token sent in more than one place"}
+		return Credentials{}, &RequestError{"token sent in more than one place"}
 	}
+	if c.DPoP {
+		c.Proofs = r.Header["Dpop"]
+		c.Method = r.Method
+		u, err := a.requestURL(r)
+		if err != nil {
+			return Credentials{}, err
+		}
+		c.URL = u
+	}
+	c.Certificate = func() (*x509.Certificate, error) { return a.clientCertificate(r) }
+	return c, nil
 }
 
 // ParseAuthorization returns the token of one Authorization value,
-// "<scheme> <token>", for transports that carry it elsewhere than in an
-// HTTP header (such as gRPC metadata). A scheme that a does not accept
-// (Basic, ...) returns [ErrNoCredentials]: RFC 6750 section 3.1 treats
-// another authentication method like no credentials. An accepted scheme
-// without a token is a [*RequestError].
-func (a *Auth) ParseAuthorization(value string) (string, error) {
+// "<scheme> <token>", and whether its scheme is DPoP, for transports that
+// carry it elsewhere than in an HTTP header (such as gRPC metadata). A
+// scheme that a does not accept (Basic, ...) returns [ErrNoCredentials]:
+// RFC 6750 section 3.1 treats another authentication method like no
+// credentials. An accepted scheme without a token is a [*RequestError].
+func (a *Auth) ParseAuthorization(value string) (token string, isDPoP bool, err error) {
 	scheme, rest, _ := strings.Cut(value, " ")
-	if !a.acceptsScheme(scheme) {
-		return "", ErrNoCredentials
+	switch {
+	case a.acceptsScheme(scheme):
+	case a.dpop != nil && strings.EqualFold(scheme, dpopScheme):
+		isDPoP = true
+	default:
+		return "", false, ErrNoCredentials
 	}
-	token := strings.TrimLeft(rest, " ")
+	token = strings.TrimLeft(rest, " ")
 	if token == "" {
-		return "", &RequestError{"empty token"}
+		return "", false, &RequestError{"empty token"}
 	}
-	return token, nil
+	return token, isDPoP, nil
 }
+
+// dpopScheme is the authentication scheme of DPoP-bound tokens (RFC 9449
+// section 7.1).
+const dpopScheme = "DPoP"
 
 func (a *Auth) acceptsScheme(s string) bool {
 	for _, sc := range a.schemes {
@@ -273,7 +415,7 @@ func (a *Auth) Skip(r *http.Request) *http.Request {
 
 func (a *Auth) checkRequest(r *http.Request, req scopes.Requirement, optional bool) (*http.Request, error) {
 	ctx := r.Context()
-	out, err := a.check(ctx, func() (string, error) { return a.Token(r) }, req, optional)
+	out, err := a.check(ctx, func() (Credentials, error) { return a.Credentials(r) }, req, optional)
 	if out != ctx {
 		r = r.WithContext(out)
 	}
@@ -281,18 +423,19 @@ func (a *Auth) checkRequest(r *http.Request, req scopes.Requirement, optional bo
 }
 
 // AuthenticateContext is [Auth.Authenticate] for transports other than
-// HTTP: token returns the request's token, or [ErrNoCredentials] if it has
-// none, or the [*RequestError] of a malformed request. It is called at most
-// once, and not at all when ctx carries claims of a's verifier. The context
-// returned is the one to pass on (or to hand to an error handler).
-func (a *Auth) AuthenticateContext(ctx context.Context, token func() (string, error)) (context.Context, error) {
-	return a.check(ctx, token, scopes.Requirement{}, a.optional)
+// HTTP: creds returns the request's credentials, or [ErrNoCredentials] if
+// it has none, or the [*RequestError] of a malformed request. It is called
+// at most once, and not at all when ctx carries claims of a's verifier.
+// The context returned is the one to pass on (or to hand to an error
+// handler).
+func (a *Auth) AuthenticateContext(ctx context.Context, creds func() (Credentials, error)) (context.Context, error) {
+	return a.check(ctx, creds, scopes.Requirement{}, a.optional)
 }
 
 // AuthorizeContext is [Auth.Authorize] for transports other than HTTP; see
-// [Auth.AuthenticateContext] for token.
-func (a *Auth) AuthorizeContext(ctx context.Context, token func() (string, error), req scopes.Requirement) (context.Context, error) {
-	return a.check(ctx, token, req, false)
+// [Auth.AuthenticateContext] for creds.
+func (a *Auth) AuthorizeContext(ctx context.Context, creds func() (Credentials, error), req scopes.Requirement) (context.Context, error) {
+	return a.check(ctx, creds, req, false)
 }
 
 // SkipContext is [Auth.Skip] for transports other than HTTP.
@@ -303,29 +446,47 @@ func (a *Auth) SkipContext(ctx context.Context) context.Context {
 	return ctx
 }
 
-func (a *Auth) check(ctx context.Context, token func() (string, error), req scopes.Requirement, optional bool) (context.Context, error) {
+func (a *Auth) check(ctx context.Context, creds func() (Credentials, error), req scopes.Requirement, optional bool) (context.Context, error) {
 	claims, found := verifier.FromContext(ctx)
 	if found && claims.VerifiedBy(a.v) {
-		return ctx, req.Check(claims.Scopes())
+		err := req.Check(claims.Scopes())
+		if err != nil && a.dpop != nil {
+			// The refusal names the scheme the request used, which only
+			// its credentials tell.
+			if c, cerr := creds(); cerr == nil && c.DPoP {
+				err = &dpopRequestError{err}
+			}
+		}
+		return ctx, err
 	}
 	// Claims that another verifier produced (one that may trust other
 	// issuers, audiences or keys) vouch for nothing here: the token is
 	// verified again, and whatever the outcome, the context passed on (to
 	// the next handler or to the error handler) no longer carries them.
 	ctx = a.SkipContext(ctx)
-	tok, err := token()
+	c, err := creds()
 	if err != nil {
 		if optional && errors.Is(err, ErrNoCredentials) {
 			return ctx, nil
 		}
 		return ctx, err
 	}
-	if claims, err = a.v.Verify(ctx, tok); err != nil {
+	if claims, err = a.v.Verify(ctx, c.Token); err == nil {
+		err = a.bind(ctx, claims, c)
+	}
+	if err != nil {
+		if c.DPoP {
+			err = &dpopRequestError{err}
+		}
 		return ctx, err
 	}
 	// On a scope failure, the context carries the claims, so that an
 	// error handler can log who was refused.
-	return verifier.NewContext(ctx, claims), req.Check(claims.Scopes())
+	err = req.Check(claims.Scopes())
+	if err != nil && c.DPoP {
+		err = &dpopRequestError{err}
+	}
+	return verifier.NewContext(ctx, claims), err
 }
 
 // IsPreflight reports whether r is a CORS preflight request: OPTIONS with an

@@ -32,12 +32,12 @@ func ExampleAuth_Response() {
 		errors.New("anything else"),
 	} {
 		resp := a.Response(err)
-		fmt.Printf("%d %q %v %s", resp.Status, resp.Challenge, resp.RetryAfter, resp.Body)
+		fmt.Printf("%d %q %v %s", resp.Status, resp.Challenges, resp.RetryAfter, resp.Body)
 	}
 	// Output:
-	// 401 "Bearer realm=\"api\"" 0s {}
-	// 401 "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"token expired\"" 0s {"error":"invalid_token","error_description":"token expired"}
-	// 403 "Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"read write\"" 0s {"error":"insufficient_scope","scope":"read write"}
-	// 503 "" 30s {"error":"temporarily_unavailable","error_description":"signing keys unavailable"}
-	// 500 "" 0s {"error":"server_error"}
+	// 401 ["Bearer realm=\"api\""] 0s {}
+	// 401 ["Bearer realm=\"api\", error=\"invalid_token\", error_description=\"token expired\""] 0s {"error":"invalid_token","error_description":"token expired"}
+	// 403 ["Bearer realm=\"api\", error=\"insufficient_scope\", scope=\"read write\""] 0s {"error":"insufficient_scope","scope":"read write"}
+	// 503 [] 30s {"error":"temporarily_unavailable","error_description":"signing keys unavailable"}
+	// 500 [] 0s {"error":"server_error"}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jwtgate/jwtgate/dpop"
 	"github.com/jwtgate/jwtgate/scopes"
 	"github.com/jwtgate/jwtgate/verifier"
 )
@@ -16,30 +17,38 @@ import (
 // authorization, as a value: an HTTP adapter writes it with
 // [Response.Write] (or [Response.SetHeaders] and its framework's own
 // writer); another transport maps it (gRPC: the status to a code, the
-// challenge to "www-authenticate" metadata).
+// challenges to "www-authenticate" metadata).
 type Response struct {
 	// Status is the HTTP status: 400, 401, 403, 503 or 500.
 	Status int
-	// Challenge is the WWW-Authenticate challenge; the zero Challenge
-	// (503 and 500) means none.
-	Challenge Challenge
+	// Challenges are the WWW-Authenticate challenges, one header line
+	// each: one in general; a Bearer and a DPoP one for a request without
+	// credentials when DPoP is allowed; none for 503 and 500.
+	Challenges []Challenge
 	// RetryAfter, if not zero, is the Retry-After of a 503, in whole
 	// seconds.
 	RetryAfter time.Duration
-	// Body is the JSON body, ending in a newline: the challenge's error
-	// attributes as members, such as
+	// Nonce, if not empty, is the DPoP-Nonce header of a use_dpop_nonce
+	// answer (RFC 9449 section 8).
+	Nonce string
+	// Body is the JSON body, ending in a newline: the error attributes of
+	// the first challenge as members, such as
 	// {"error":"invalid_token","error_description":"token expired"}.
 	Body []byte
 }
 
-// Challenge is an RFC 6750 section 3 challenge. Every attribute but Scheme
-// may be empty, and is then left out.
+// Challenge is an RFC 6750 section 3 (or RFC 9449 section 7.1) challenge.
+// Every attribute but Scheme may be empty, and is then left out.
 type Challenge struct {
-	Scheme      string // the first of Options.Schemes, such as "Bearer"
+	Scheme      string // "DPoP", or the first of Options.Schemes, such as "Bearer"
 	Realm       string
-	Error       string // "invalid_request", "invalid_token", "insufficient_scope"
+	Error       string // "invalid_request", "invalid_token", "insufficient_scope", "invalid_dpop_proof", "use_dpop_nonce"
 	Description string // error_description
 	Scope       string // the scopes required, space-separated
+	Algs        string // DPoP: the proof algorithms accepted, space-separated
+	// ResourceMetadata is the URL of the resource's RFC 9728 metadata,
+	// when configured.
+	ResourceMetadata string
 }
 
 // IsZero reports whether c is no challenge at all.
@@ -73,6 +82,8 @@ func (c Challenge) String() string {
 	attr("error", c.Error)
 	attr("error_description", c.Description)
 	attr("scope", c.Scope)
+	attr("algs", c.Algs)
+	attr("resource_metadata", c.ResourceMetadata)
 	return sb.String()
 }
 
@@ -84,32 +95,53 @@ type body struct {
 }
 
 // Response maps err, as returned by the Authenticate and Authorize methods,
-// to its RFC 6750 answer:
+// to its answer (RFC 6750 section 3, RFC 9449 section 7.1):
 //
 //	no credentials              401  challenge without error code
 //	malformed request           400  error="invalid_request"
 //	token rejected              401  error="invalid_token"
+//	token's binding unproven    401  error="invalid_token"
+//	DPoP proof refused          401  DPoP error="invalid_dpop_proof"
+//	DPoP nonce needed           401  DPoP error="use_dpop_nonce", DPoP-Nonce
 //	scope missing               403  error="insufficient_scope", scope="..."
 //	                                 (an any-of guard adds error_description)
-//	keys unavailable            503  no challenge, Retry-After
+//	keys or replay store down   503  no challenge, Retry-After
 //	anything else               500  no challenge
 //
-// Nothing in it echoes the token: descriptions come from a fixed set.
+// The challenge is a DPoP one for a request that used the DPoP scheme, and
+// a Bearer one otherwise; for a request without credentials, one of each
+// when DPoP is allowed, DPoP alone when it is required. Nothing in the
+// answer echoes the request: descriptions come from a fixed set.
 func (a *Auth) Response(err error) Response {
 	var (
-		reqErr  *RequestError
-		tokErr  *verifier.Error
-		missing *scopes.MissingError
+		reqErr   *RequestError
+		tokErr   *verifier.Error
+		bindErr  *BindingError
+		proofErr *dpop.Error
+		missing  *scopes.MissingError
+		dpopReq  *dpopRequestError
 	)
+	scheme := a.challenge
+	if errors.As(err, &dpopReq) {
+		scheme = dpopScheme
+	}
 	switch {
 	case errors.Is(err, ErrNoCredentials):
-		return a.challenge(http.StatusUnauthorized, body{})
+		return a.noCredentials()
 	case errors.As(err, &reqErr):
-		return a.challenge(http.StatusBadRequest, body{Error: "invalid_request", Description: reqErr.Description})
+		return a.answer(http.StatusBadRequest, scheme, body{Error: "invalid_request", Description: reqErr.Description})
 	case errors.Is(err, ErrInvalidRequest):
-		return a.challenge(http.StatusBadRequest, body{Error: "invalid_request", Description: "invalid request"})
+		return a.answer(http.StatusBadRequest, scheme, body{Error: "invalid_request", Description: "invalid request"})
 	case errors.As(err, &tokErr):
-		return a.challenge(http.StatusUnauthorized, body{Error: "invalid_token", Description: tokErr.Description()})
+		return a.answer(http.StatusUnauthorized, scheme, body{Error: "invalid_token", Description: tokErr.Description()})
+	case errors.As(err, &bindErr):
+		return a.answer(http.StatusUnauthorized, scheme, body{Error: "invalid_token", Description: bindErr.Description})
+	case errors.As(err, &proofErr) && errors.Is(err, dpop.ErrUseNonce):
+		resp := a.answer(http.StatusUnauthorized, dpopScheme, body{Error: "use_dpop_nonce", Description: proofErr.Description})
+		resp.Nonce = a.dpop.Nonce()
+		return resp
+	case errors.As(err, &proofErr) && errors.Is(err, dpop.ErrInvalidProof):
+		return a.answer(http.StatusUnauthorized, dpopScheme, body{Error: "invalid_dpop_proof", Description: proofErr.Description})
 	case errors.As(err, &missing):
 		b := body{Error: "insufficient_scope", Scope: missing.Required.String()}
 		if missing.Required.IsAnyOf() && len(missing.Missing) > 1 {
@@ -117,24 +149,52 @@ func (a *Auth) Response(err error) Response {
 			// one of them will do.
 			b.Description = "any one of the listed scopes is required"
 		}
-		return a.challenge(http.StatusForbidden, b)
+		return a.answer(http.StatusForbidden, scheme, b)
 	case errors.Is(err, verifier.ErrKeysUnavailable):
-		return Response{
-			Status:     http.StatusServiceUnavailable,
-			RetryAfter: a.retryAfter,
-			Body:       marshal(body{Error: "temporarily_unavailable", Description: "signing keys unavailable"}),
-		}
+		return a.unavailable("signing keys unavailable")
+	case errors.Is(err, dpop.ErrStoreUnavailable):
+		return a.unavailable("DPoP replay store unavailable")
 	default:
 		return Response{Status: http.StatusInternalServerError, Body: marshal(body{Error: "server_error"})}
 	}
 }
 
-func (a *Auth) challenge(status int, b body) Response {
+func (a *Auth) unavailable(what string) Response {
 	return Response{
-		Status:    status,
-		Challenge: Challenge{Scheme: a.schemes[0], Realm: a.realm, Error: b.Error, Description: b.Description, Scope: b.Scope},
-		Body:      marshal(b),
+		Status:     http.StatusServiceUnavailable,
+		RetryAfter: a.retryAfter,
+		Body:       marshal(body{Error: "temporarily_unavailable", Description: what}),
 	}
+}
+
+// noCredentials is the answer to a request without credentials: a
+// challenge for each scheme the request could have used.
+func (a *Auth) noCredentials() Response {
+	var cs []Challenge
+	if len(a.schemes) > 0 {
+		cs = append(cs, a.challengeFor(a.challenge, http.StatusUnauthorized, body{}))
+	}
+	if a.dpop != nil {
+		cs = append(cs, a.challengeFor(dpopScheme, http.StatusUnauthorized, body{}))
+	}
+	return Response{Status: http.StatusUnauthorized, Challenges: cs, Body: marshal(body{})}
+}
+
+func (a *Auth) answer(status int, scheme string, b body) Response {
+	return Response{
+		Status:     status,
+		Challenges: []Challenge{a.challengeFor(scheme, status, b)},
+		Body:       marshal(b),
+	}
+}
+
+func (a *Auth) challengeFor(scheme string, status int, b body) Challenge {
+	c := Challenge{Scheme: scheme, Realm: a.realm, Error: b.Error, Description: b.Description, Scope: b.Scope}
+	if scheme == dpopScheme {
+		c.Algs = a.dpopAlgs
+	}
+	c.ResourceMetadata = a.metadata
+	return c
 }
 
 // writeQuoted writes v as the content of an HTTP quoted-string (RFC 9110
@@ -160,12 +220,19 @@ func marshal(b body) []byte {
 	return append(out, '\n')
 }
 
-// SetHeaders sets the response's headers in h: WWW-Authenticate and
-// Retry-After where the response has them, Content-Type and Cache-Control
-// always.
+// SetHeaders sets the response's headers in h: WWW-Authenticate (one line
+// per challenge), DPoP-Nonce and Retry-After where the response has them,
+// Content-Type and Cache-Control always.
 func (resp Response) SetHeaders(h http.Header) {
-	if !resp.Challenge.IsZero() {
-		h.Set("WWW-Authenticate", resp.Challenge.String())
+	if len(resp.Challenges) > 0 {
+		values := make([]string, len(resp.Challenges))
+		for i, c := range resp.Challenges {
+			values[i] = c.String()
+		}
+		h["Www-Authenticate"] = values
+	}
+	if resp.Nonce != "" {
+		h.Set("DPoP-Nonce", resp.Nonce)
 	}
 	if resp.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.FormatInt(int64(resp.RetryAfter/time.Second), 10))

@@ -143,7 +143,7 @@ func TestResponse(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := a.Response(tt.err)
 			assert.Equal(t, tt.wantStatus, resp.Status, "Response(%v).Status", tt.err)
-			assert.Equal(t, tt.wantChallenge, resp.Challenge.String(), "Response(%v).Challenge", tt.err)
+			assert.Equal(t, tt.wantChallenge, challengeLine(resp), "Response(%v).Challenge", tt.err)
 			assert.Equal(t, tt.wantRetry, retryAfterOf(resp), "Retry-After of Response(%v)", tt.err)
 			assert.Equal(t, tt.wantBody+"\n", string(resp.Body), "Response(%v).Body", tt.err)
 			assertBodyMirrorsChallenge(t, resp)
@@ -203,7 +203,7 @@ func assertBodyMirrorsChallenge(t *testing.T, resp bearer.Response) {
 	t.Helper()
 	var members map[string]string
 	require.NoError(t, json.Unmarshal(resp.Body, &members), "ResponseFor body %s is not a JSON object of strings", resp.Body)
-	challenge := resp.Challenge.String()
+	challenge := challengeLine(resp)
 	if challenge == "" {
 		return
 	}
@@ -268,7 +268,7 @@ func TestChallenge(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := newAuth(t, v, tt.s)
 			resp := a.Response(tt.err)
-			assert.Equal(t, tt.want, resp.Challenge.String(), "Response(%v).Challenge with %+v", tt.err, tt.s)
+			assert.Equal(t, tt.want, challengeLine(resp), "Response(%v).Challenge with %+v", tt.err, tt.s)
 			assert.Equal(t, tt.wantBody+"\n", string(resp.Body), "Response(%v).Body with %+v", tt.err, tt.s)
 
 			// The challenge survives a trip through a real header.
@@ -384,4 +384,13 @@ func retryAfterOf(resp bearer.Response) string {
 	h := http.Header{}
 	resp.SetHeaders(h)
 	return h.Get("Retry-After")
+}
+
+// challengeLine returns resp's challenges as one WWW-Authenticate value.
+func challengeLine(resp bearer.Response) string {
+	var parts []string
+	for _, c := range resp.Challenges {
+		parts = append(parts, c.String())
+	}
+	return strings.Join(parts, ", ")
 }

@@ -55,11 +55,15 @@ func confExpressible(c bearertest.Case) (bool, string) {
 	return true, ""
 }
 
-// confChallenge is the challenge gRPC sends where HTTP sends want: the same,
-// but for the description of repeated credentials, which names metadata
-// values instead of headers.
-func confChallenge(want string) string {
-	return strings.Replace(want, `"more than one Authorization header"`, `"more than one authorization metadata value"`, 1)
+// confChallenges are the challenges gRPC sends where HTTP sends want: the
+// same, but for the description of repeated credentials, which names
+// metadata values instead of headers.
+func confChallenges(want []string) []string {
+	var out []string
+	for _, c := range want {
+		out = append(out, strings.Replace(c, `"more than one Authorization header"`, `"more than one authorization metadata value"`, 1))
+	}
+	return out
 }
 
 // confInterceptors returns the interceptors of c's layers, in order: an
@@ -109,7 +113,7 @@ func TestConformance(t *testing.T) {
 				verifies := tb.VerifiesSince(before)
 
 				assert.Equal(t, wantCode, got.Code, "%s (case %q): code, for HTTP status %d (message %q)", call, c.Name, want.Status, got.Message)
-				assert.Equal(t, confChallenge(want.Challenge), strings.Join(got.Trailer.Get(grpcmw.MetadataChallenge), "|"),
+				assert.Equal(t, confChallenges(want.Challenges), got.Trailer.Get(grpcmw.MetadataChallenge),
 					"%s (case %q): www-authenticate trailer, for WWW-Authenticate", call, c.Name)
 				assert.Equal(t, want.RetryAfter, strings.Join(got.Trailer.Get(grpcmw.MetadataRetryAfter), "|"),
 					"%s (case %q): retry-after trailer, for Retry-After", call, c.Name)

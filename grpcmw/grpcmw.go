@@ -74,16 +74,20 @@ package grpcmw
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
 	"github.com/jwtgate/jwtgate/bearer"
@@ -103,6 +107,10 @@ const (
 	// MetadataRetryAfter is the key of the delay, in whole seconds, after
 	// which an Unavailable call may be retried.
 	MetadataRetryAfter = "retry-after"
+	// MetadataNonce is the key of the server nonce a DPoP proof must carry
+	// after a use_dpop_nonce refusal (RFC 9449 section 8); the call's own
+	// DPoP proof is in the request metadata "dpop".
+	MetadataNonce = "dpop-nonce"
 )
 
 // Options configures [Interceptors]: the settings every adapter shares, the
@@ -241,9 +249,9 @@ func (i *Interceptors) check(ctx context.Context, fullMethod string) (context.Co
 	case rulePublic:
 		return i.auth.SkipContext(ctx), nil
 	case ruleAuthenticated:
-		return i.auth.AuthenticateContext(ctx, func() (string, error) { return i.token(ctx) })
+		return i.auth.AuthenticateContext(ctx, func() (bearer.Credentials, error) { return i.credentials(ctx, fullMethod) })
 	case ruleRequire:
-		return i.auth.AuthorizeContext(ctx, func() (string, error) { return i.token(ctx) }, rule.req)
+		return i.auth.AuthorizeContext(ctx, func() (bearer.Credentials, error) { return i.credentials(ctx, fullMethod) }, rule.req)
 	default:
 		// Denied without a look at the token.
 		return i.auth.SkipContext(ctx), ErrMethodDenied
@@ -263,20 +271,55 @@ func (i *Interceptors) rule(fullMethod string) Rule {
 	return i.def
 }
 
-// token returns the token of the call's one "authorization" value.
-func (i *Interceptors) token(ctx context.Context) (string, error) {
+// credentials returns what the call presents: the token of its one
+// "authorization" value and, for the DPoP scheme, its "dpop" proofs and the
+// URL they sign, and the client certificate of its TLS connection.
+func (i *Interceptors) credentials(ctx context.Context, fullMethod string) (bearer.Credentials, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
+	var c bearer.Credentials
 	switch values := md.Get("authorization"); len(values) {
 	case 0:
-		return "", bearer.ErrNoCredentials
+		return c, bearer.ErrNoCredentials
 	case 1:
 		if values[0] == "" {
-			return "", &bearer.RequestError{Description: "empty authorization metadata"}
+			return c, &bearer.RequestError{Description: "empty authorization metadata"}
 		}
-		return i.auth.ParseAuthorization(values[0])
+		var err error
+		if c.Token, c.DPoP, err = i.auth.ParseAuthorization(values[0]); err != nil {
+			return c, err
+		}
 	default:
-		return "", &bearer.RequestError{Description: "more than one authorization metadata value"}
+		return c, &bearer.RequestError{Description: "more than one authorization metadata value"}
 	}
+	p, _ := peer.FromContext(ctx)
+	var tlsInfo *credentials.TLSInfo
+	if p != nil {
+		if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
+			tlsInfo = &info
+		}
+	}
+	if c.DPoP {
+		// A gRPC call is an HTTP/2 POST to /<service>/<method> at the
+		// call's authority (RFC 9113 section 8.3.1): that is what its
+		// proof signs.
+		c.Proofs = md.Get("dpop")
+		c.Method = http.MethodPost
+		authority := md.Get(":authority")
+		if len(authority) != 1 || authority[0] == "" {
+			return c, &bearer.RequestError{Description: "no authority in the call"}
+		}
+		c.URL = &url.URL{Scheme: "http", Host: authority[0], Path: fullMethod}
+		if tlsInfo != nil {
+			c.URL.Scheme = "https"
+		}
+	}
+	c.Certificate = func() (*x509.Certificate, error) {
+		if tlsInfo == nil || len(tlsInfo.State.PeerCertificates) == 0 {
+			return nil, nil
+		}
+		return tlsInfo.State.PeerCertificates[0], nil
+	}
+	return c, nil
 }
 
 func (i *Interceptors) fail(ctx context.Context, fullMethod string, err error) error {
@@ -299,9 +342,12 @@ func (i *Interceptors) Error(ctx context.Context, err error) error {
 		return status.Error(codes.PermissionDenied, "method not allowed")
 	}
 	resp := i.auth.Response(err)
-	var md metadata.MD
-	if !resp.Challenge.IsZero() {
-		md = metadata.Pairs(MetadataChallenge, resp.Challenge.String())
+	md := metadata.MD{}
+	for _, c := range resp.Challenges {
+		md.Append(MetadataChallenge, c.String())
+	}
+	if resp.Nonce != "" {
+		md.Set(MetadataNonce, resp.Nonce)
 	}
 	if resp.RetryAfter > 0 {
 		md = metadata.Join(md, metadata.Pairs(MetadataRetryAfter, strconv.FormatInt(int64(resp.RetryAfter/time.Second), 10)))
@@ -338,8 +384,8 @@ func code(httpStatus int) codes.Code {
 // message returns the status message of resp: the challenge's description,
 // which bearer takes from a fixed set, or a fixed phrase.
 func message(resp bearer.Response) string {
-	if d := resp.Challenge.Description; d != "" {
-		return d
+	if len(resp.Challenges) > 0 && resp.Challenges[0].Description != "" {
+		return resp.Challenges[0].Description
 	}
 	switch resp.Status {
 	case http.StatusUnauthorized:

@@ -547,7 +547,7 @@ func atkCheckAdapters(t *testing.T, tc atkCase) {
 	for i, a := range atkAdapters {
 		got := results[i]
 		assert.Equal(t, want.Status, got.Status, "%s: %s: status", a.Name, call)
-		assert.Equal(t, want.Challenge, got.Header.Get("WWW-Authenticate"), "%s: %s: WWW-Authenticate", a.Name, call)
+		assert.Equal(t, want.Challenges, got.Header.Values("WWW-Authenticate"), "%s: %s: WWW-Authenticate", a.Name, call)
 		assert.Equal(t, want.HTTPHeader(), got.Header, "%s: %s: the full header set (Date, Content-Length aside)", a.Name, call)
 		assert.Equal(t, want.Body, got.Body, "%s: %s: body", a.Name, call)
 		assert.Equal(t, want.Ran, got.Ran, "%s: %s: whether the handler ran", a.Name, call)

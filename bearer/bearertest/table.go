@@ -677,10 +677,18 @@ func (q confRequest) export() Request {
 	return r
 }
 
+// challenges returns the WWW-Authenticate lines w wants.
+func (w confWant) challenges() []string {
+	if w.challenge == "" {
+		return nil
+	}
+	return []string{w.challenge}
+}
+
 // export returns w as a Want.
 func (w confWant) export() Want {
 	return Want{
-		Status: w.status, Challenge: w.challenge, RetryAfter: w.retryAfter, ContentType: w.contentType,
+		Status: w.status, Challenges: w.challenges(), RetryAfter: w.retryAfter, ContentType: w.contentType,
 		CacheControl: w.cacheControl, Header: w.extra, Body: w.body, Ran: w.ran, Subject: w.subject,
 	}
 }

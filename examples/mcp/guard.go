@@ -29,20 +29,20 @@ const codeInsufficientScope = -32003
 // RFC 9728 section 5.1. It is built on package bearer, as an adapter for
 // another framework would be.
 //
-// Until package bearer adds resource_metadata to its challenges itself,
-// the guard appends it; then refuse reduces to writing bearer's Response.
+// Its challenges name the resource's metadata (resource_metadata, RFC 9728
+// section 5.1), as bearer.Options.ResourceMetadata asks.
 type guard struct {
-	auth        *bearer.Auth
-	metadataURL string
-	tools       map[string]scopes.Requirement
+	auth  *bearer.Auth
+	tools map[string]scopes.Requirement
 }
 
 func newGuard(v *verifier.Verifier, opts bearer.Options, metadataURL string, tools map[string]scopes.Requirement) (*guard, error) {
+	opts.ResourceMetadata = metadataURL
 	a, err := bearer.New(v, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &guard{auth: a, metadataURL: metadataURL, tools: tools}, nil
+	return &guard{auth: a, tools: tools}, nil
 }
 
 // protect returns next behind the guard: a request reaches next only with
@@ -80,38 +80,19 @@ func (g *guard) protect(next http.Handler) http.Handler {
 	})
 }
 
-// refuse answers with bearer's RFC 6750 response for err, its challenge
-// extended with resource_metadata. A tool call refused for want of scopes
+// refuse answers with bearer's RFC 6750 response for err. A tool call
+// refused for want of scopes
 // (id not nil) gets a JSON-RPC error as its body, which MCP clients read as
 // that call's error without dropping the session.
 func (g *guard) refuse(w http.ResponseWriter, err error, id jsontext.Value) {
 	resp := g.auth.Response(err)
 	resp.SetHeaders(w.Header())
-	if !resp.Challenge.IsZero() {
-		w.Header().Set("WWW-Authenticate", g.challenge(resp.Challenge))
-	}
 	body := resp.Body
 	if id != nil && resp.Status == http.StatusForbidden {
 		body = rpcError(id, resp)
 	}
 	w.WriteHeader(resp.Status)
 	_, _ = w.Write(body)
-}
-
-// challenge returns c as a WWW-Authenticate value with resource_metadata
-// added, such as
-//
-//	Bearer realm="mcp", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"
-//
-// The URL needs no escaping inside the quoted-string: resourcemeta refuses
-// URLs with '"' or '\'.
-func (g *guard) challenge(c bearer.Challenge) string {
-	s := c.String()
-	sep := ", "
-	if s == c.Scheme { // no attribute yet
-		sep = " "
-	}
-	return s + sep + `resource_metadata="` + g.metadataURL + `"`
 }
 
 // rpcError returns the JSON-RPC error response to the call id for a
