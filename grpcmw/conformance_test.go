@@ -9,12 +9,14 @@ package grpcmw_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/jwtgate/jwtgate/bearer/bearertest"
 	"github.com/jwtgate/jwtgate/grpcmw"
@@ -108,8 +110,21 @@ func TestConformance(t *testing.T) {
 			require.True(t, known, "case %q wants HTTP status %d, which has no gRPC code here", c.Name, want.Status)
 			for _, method := range []string{unaryMethod(confMethods[c.Request.Path]), streamMethod(confMethods[c.Request.Path])} {
 				call := method + " with authorization " + strings.Repeat("<value> ", len(c.Request.Authorization))
+				// A DPoP proof signs the call's POST to its method at
+				// its authority.
+				u := &url.URL{Scheme: "http", Host: h.authority, Path: method}
+				send := func() outcome {
+					var md metadata.MD
+					if proofs := tb.Proofs(t, c, http.MethodPost, u); proofs != nil {
+						md = metadata.MD{"dpop": proofs}
+					}
+					return h.callWith(t, method, md, c.Request.Authorization...)
+				}
+				if c.Request.Replay {
+					send()
+				}
 				before := tb.Verifies()
-				got := h.call(t, method, c.Request.Authorization...)
+				got := send()
 				verifies := tb.VerifiesSince(before)
 
 				assert.Equal(t, wantCode, got.Code, "%s (case %q): code, for HTTP status %d (message %q)", call, c.Name, want.Status, got.Message)
@@ -117,6 +132,8 @@ func TestConformance(t *testing.T) {
 					"%s (case %q): www-authenticate trailer, for WWW-Authenticate", call, c.Name)
 				assert.Equal(t, want.RetryAfter, strings.Join(got.Trailer.Get(grpcmw.MetadataRetryAfter), "|"),
 					"%s (case %q): retry-after trailer, for Retry-After", call, c.Name)
+				assert.Equal(t, want.Nonce, strings.Join(got.Trailer.Get(grpcmw.MetadataNonce), "|"),
+					"%s (case %q): dpop-nonce trailer, for DPoP-Nonce", call, c.Name)
 				assert.Equal(t, want.Ran, got.Reached, "%s (case %q): whether the handler ran", call, c.Name)
 				subject := ""
 				if got.Claims != nil {

@@ -77,10 +77,13 @@ type seen struct {
 
 // harness is a running server with a client connected to it.
 type harness struct {
-	conn   *grpc.ClientConn
-	health *health.Server
-	calls  sync.Map // call ID -> seen
-	nextID atomic.Int64
+	// authority is the :authority of the calls, which a DPoP proof's htu
+	// names.
+	authority string
+	conn      *grpc.ClientConn
+	health    *health.Server
+	calls     sync.Map // call ID -> seen
+	nextID    atomic.Int64
 }
 
 // serverSetup is what a test may add to the server: interceptors and
@@ -136,12 +139,14 @@ func startHarnessWith(t testing.TB, setup serverSetup) *harness {
 	if setup.bufconn {
 		bl := bufconn.Listen(1 << 20)
 		lis, target = bl, "passthrough:///bufnet"
+		h.authority = "bufnet"
 		dial = append(dial, grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return bl.DialContext(ctx) }))
 	} else {
 		var err error
 		lis, err = net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err, "net.Listen on loopback")
 		target = lis.Addr().String()
+		h.authority = target
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
@@ -217,8 +222,14 @@ func (h *harness) serve(ctx context.Context) *wrapperspb.StringValue {
 // the client sends one message and reads until the stream ends.
 func (h *harness) call(t testing.TB, method string, authorization ...string) outcome {
 	t.Helper()
+	return h.callWith(t, method, nil, authorization...)
+}
+
+// callWith is call with further request metadata, such as "dpop".
+func (h *harness) callWith(t testing.TB, method string, extra metadata.MD, authorization ...string) outcome {
+	t.Helper()
 	id := strconv.FormatInt(h.nextID.Add(1), 10)
-	md := metadata.MD{callIDKey: {id}}
+	md := metadata.Join(extra, metadata.MD{callIDKey: {id}})
 	if authorization != nil {
 		md["authorization"] = authorization
 	}

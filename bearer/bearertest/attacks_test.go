@@ -463,7 +463,7 @@ func atkServeAll(t *testing.T, v *verifier.Verifier, token string) []Result {
 	layers := []Layer{{Verifier: v, Options: bearer.Options{Realm: "api"}, Global: true}}
 	results := make([]Result, len(atkAdapters))
 	for i, a := range atkAdapters {
-		results[i], _ = serve(t, a, layers, Request{Method: http.MethodGet, Path: "/r", Authorization: []string{"Bearer " + token}}.HTTP())
+		results[i], _ = serve(t, a, layers, nil, Request{Method: http.MethodGet, Path: "/r", Authorization: []string{"Bearer " + token}}.HTTP())
 	}
 	return results
 }

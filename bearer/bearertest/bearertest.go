@@ -23,6 +23,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -152,6 +153,8 @@ type Case struct {
 	// KeysDown: the verifier's key source is down (its Verify answers
 	// verifier.ErrKeysUnavailable for well-formed tokens).
 	KeysDown bool
+
+	proof *confProof // the DPoP proof of the request; see Table.Proofs
 }
 
 // Request is the request of a case.
@@ -162,6 +165,10 @@ type Request struct {
 	Authorization []string // Authorization header lines, in order
 	Cookies       []string // Cookie header lines, in order
 	Header        map[string]string
+	// Replay: the request's DPoP proof (see [Table.Proofs]) is one sent
+	// before; a runner sends the request once first, and checks the
+	// answer to the second.
+	Replay bool
 }
 
 // HTTP returns r as an *http.Request to serve.
@@ -231,6 +238,7 @@ func HandlerBody(subject string) string { return confHandlerBody(subject) }
 // Table is the conformance table with the issuers, verifiers and tokens its
 // cases use, started for one test.
 type Table struct {
+	dpop   *confDPoP
 	cases  []Case
 	names  map[*verifier.Verifier]string
 	counts map[string]*atomic.Int64
@@ -245,7 +253,7 @@ func NewTable(t testing.TB) *Table {
 	issB := verifiertest.Start(t, verifiertest.IssuerConfig{Algorithm: "ES256", Now: confClock})
 	verifiers, counts := confVerifiers(t, iss, issB)
 	down, downIssuer := unavailableVerifier(t, iss)
-	tb := &Table{names: map[*verifier.Verifier]string{}, counts: map[string]*atomic.Int64{}, down: downIssuer}
+	tb := &Table{names: map[*verifier.Verifier]string{}, counts: map[string]*atomic.Int64{}, down: downIssuer, dpop: newConfDPoP(t, iss)}
 	for id, v := range verifiers {
 		tb.names[v] = id.String()
 		tb.counts[id.String()] = counts[id]
@@ -253,10 +261,11 @@ func NewTable(t testing.TB) *Table {
 
 	tk := confMint(t, iss)
 	names := map[string]bool{}
-	for _, tc := range append(confCases(tk), confChainCases(tk, confMintChain(t, iss, issB))...) {
+	all := append(confCases(tk), confChainCases(tk, confMintChain(t, iss, issB))...)
+	for _, tc := range append(all, dpopCases(tb.dpop, tk)...) {
 		require.False(t, names[tc.name], "conformance case %q is defined twice", tc.name)
 		names[tc.name] = true
-		c := Case{Name: tc.name, Request: tc.req.export(), Want: tc.want.export(), KeysDown: tc.down}
+		c := Case{Name: tc.name, Request: tc.req.export(), Want: tc.want.export(), KeysDown: tc.down, proof: tc.req.proof}
 		layers := tc.chain
 		if layers == nil {
 			v := verifiers[confA]
@@ -351,16 +360,30 @@ type Result struct {
 // answer.
 func (tb *Table) Serve(t testing.TB, adapter HTTPAdapter, c Case) Result {
 	t.Helper()
+	request := func() *http.Request {
+		r := c.Request.HTTP()
+		u := &url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path}
+		for _, p := range tb.Proofs(t, c, r.Method, u) {
+			r.Header.Add("DPoP", p)
+		}
+		return r
+	}
+	var prime *http.Request
+	if c.Request.Replay {
+		prime = request()
+	}
+	req := request()
 	before := tb.Verifies()
-	res, seen := serve(t, adapter, c.Layers, c.Request.HTTP())
+	res, seen := serve(t, adapter, c.Layers, prime, req)
 	res.Verifies = tb.VerifiesSince(before)
 	res.By = tb.Producer(seen)
 	return res
 }
 
 // serve sends r through adapter's router for layers, and returns the
-// answer and the claims the final handler saw.
-func serve(t testing.TB, adapter HTTPAdapter, layers []Layer, r *http.Request) (Result, *verifier.Claims) {
+// answer and the claims the final handler saw. If prime is not nil, it is
+// sent first through the same router, and its answer dropped.
+func serve(t testing.TB, adapter HTTPAdapter, layers []Layer, prime, r *http.Request) (Result, *verifier.Claims) {
 	t.Helper()
 	var (
 		res  Result
@@ -378,6 +401,10 @@ func serve(t testing.TB, adapter HTTPAdapter, layers []Layer, r *http.Request) (
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, HandlerBody(subject))
 	})
+	if prime != nil {
+		h.ServeHTTP(httptest.NewRecorder(), prime)
+		res, seen = Result{}, nil
+	}
 	rec := httptest.NewRecorder()
 	func() {
 		defer func() {

@@ -126,11 +126,12 @@ type confLayer struct {
 
 // confRequest describes the request of a case.
 type confRequest struct {
-	method  string   // "" means GET
-	path    string   // "" means /r
-	query   string   // raw query, without "?"
-	auth    []string // Authorization header lines, in order
-	cookies []string // Cookie header lines, in order
+	method  string     // "" means GET
+	path    string     // "" means /r
+	query   string     // raw query, without "?"
+	auth    []string   // Authorization header lines, in order
+	proof   *confProof // the DPoP proof, if any
+	cookies []string   // Cookie header lines, in order
 	extra   map[string]string
 }
 
@@ -144,6 +145,9 @@ type confWant struct {
 	cacheControl string // "" means absent
 	extra        map[string]string
 	body         string
+
+	nonce         string   // DPoP-Nonce; "" means absent
+	challengeList []string // the WWW-Authenticate lines, when more than challenge
 
 	ran     bool   // whether the final handler ran
 	subject string // the subject the handler saw; "" means no claims
@@ -667,7 +671,8 @@ func confVerifiers(t testing.TB, iss, issB *verifiertest.Issuer) (map[confVerifi
 
 // export returns q as a Request, with the defaults filled in.
 func (q confRequest) export() Request {
-	r := Request{Method: q.method, Path: q.path, Query: q.query, Authorization: q.auth, Cookies: q.cookies, Header: q.extra}
+	r := Request{Method: q.method, Path: q.path, Query: q.query, Authorization: q.auth, Cookies: q.cookies, Header: q.extra,
+		Replay: q.proof != nil && q.proof.replay}
 	if r.Method == "" {
 		r.Method = http.MethodGet
 	}
@@ -679,6 +684,9 @@ func (q confRequest) export() Request {
 
 // challenges returns the WWW-Authenticate lines w wants.
 func (w confWant) challenges() []string {
+	if w.challengeList != nil {
+		return w.challengeList
+	}
 	if w.challenge == "" {
 		return nil
 	}
@@ -688,7 +696,7 @@ func (w confWant) challenges() []string {
 // export returns w as a Want.
 func (w confWant) export() Want {
 	return Want{
-		Status: w.status, Challenges: w.challenges(), RetryAfter: w.retryAfter, ContentType: w.contentType,
+		Status: w.status, Challenges: w.challenges(), RetryAfter: w.retryAfter, Nonce: w.nonce, ContentType: w.contentType,
 		CacheControl: w.cacheControl, Header: w.extra, Body: w.body, Ran: w.ran, Subject: w.subject,
 	}
 }
