@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jwtgate/jwtgate/bearer"
+	"github.com/jwtgate/jwtgate/dpop"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
@@ -230,4 +231,51 @@ func ExampleClaimsAs() {
 	fmt.Println(w.Code, w.Body.String())
 	// Output:
 	// 200 svc-7 of tenant t-42, roles [reader]
+}
+
+// DPoP-bound tokens (RFC 9449): the client proves with each request that it
+// holds the key the token is bound to. The test issuer mints the bound
+// token and the client's proofs.
+func ExampleOptions_dpop() {
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	defer issuer.Close()
+	v, err := verifier.New(issuer.VerifierConfig())
+	if err != nil {
+		panic(err)
+	}
+	checker, err := dpop.New(dpop.Config{})
+	if err != nil {
+		panic(err)
+	}
+	auth, err := nethttp.New(v, nethttp.Options{Options: bearer.Options{Realm: "api", DPoP: checker}})
+	if err != nil {
+		panic(err)
+	}
+	handler := auth.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := nethttp.ClaimsFrom(r)
+		fmt.Fprint(w, "hello ", claims.Subject())
+	}))
+
+	token, _ := issuer.Mint(verifiertest.Token{Subject: "drone-7", Claims: map[string]any{
+		"cnf": verifiertest.DPoPBound(issuer.DPoPThumbprint()),
+	}})
+	proof, _ := issuer.MintProof(verifiertest.Proof{Method: "GET", URL: "http://api.example.test/items", AccessToken: token})
+	send := func(scheme, proof string) {
+		r := httptest.NewRequest("GET", "http://api.example.test/items", nil)
+		r.Header.Set("Authorization", scheme+" "+token)
+		if proof != "" {
+			r.Header.Set("DPoP", proof)
+		}
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, r)
+		fmt.Println(w.Code, w.Header().Get("WWW-Authenticate"), w.Body.String())
+	}
+	send("DPoP", proof)
+	send("DPoP", proof) // the same proof again
+	send("Bearer", "")  // the bound token without its proof
+	// Output:
+	// 200  hello drone-7
+	// 401 DPoP realm="api", error="invalid_dpop_proof", error_description="proof replayed", algs="ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA" {"error":"invalid_dpop_proof","error_description":"proof replayed"}
+	//
+	// 401 Bearer realm="api", error="invalid_token", error_description="DPoP-bound token presented as a bearer token" {"error":"invalid_token","error_description":"DPoP-bound token presented as a bearer token"}
 }

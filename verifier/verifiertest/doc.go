@@ -26,4 +26,10 @@
 // IssuerConfig.RFC8414Only serves the metadata only at its RFC 8414
 // location. [Issuer.NewRemote] returns a key source for the issuer with
 // the timeouts, clock and hooks a test needs.
+//
+// For sender-constrained tokens, [Issuer.MintProof] mints DPoP proofs (RFC
+// 9449), right or deliberately wrong, signed with the issuer's DPoP client
+// key ([Issuer.DPoPKey]) or another; [DPoPBound] and [CertificateBound]
+// give the "cnf" claim of a token bound to that key or to a client
+// certificate.
 package verifiertest
