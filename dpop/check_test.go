@@ -129,7 +129,7 @@ func TestCheck(t *testing.T) {
 			return c.proof(t, map[string]any{"jwk": withMembers(t, c.jwk, map[string]any{"use": "enc"})}, nil)
 		}, want: dpop.ErrInvalidProof, desc: "unusable jwk"},
 		{name: "jwk private", proof: func(t *testing.T, c *tClient) string {
-			return c.proof(t, map[string]any{"jwk": withMembers(t, c.jwk, map[string]any{"d": base64.RawURLEncoding.EncodeToString(c.key.(*ecdsa.PrivateKey).D.Bytes())})}, nil)
+			return c.proof(t, map[string]any{"jwk": withMembers(t, c.jwk, map[string]any{"d": base64.RawURLEncoding.EncodeToString(ecScalar(t, c.key.(*ecdsa.PrivateKey)))})}, nil)
 		}, want: dpop.ErrInvalidProof, desc: "jwk is not a public key"},
 		{name: "jwk with k", proof: func(t *testing.T, c *tClient) string {
 			return c.proof(t, map[string]any{"jwk": withMembers(t, c.jwk, map[string]any{"k": "c2VjcmV0"})}, nil)
@@ -607,4 +607,14 @@ func TestErrorIs(t *testing.T) {
 	}
 	assert.EqualError(t, &dpop.Error{Reason: dpop.ErrStoreUnavailable, Description: "replay store unavailable", Err: cause}, "dpop: replay store unavailable: cause")
 	assert.EqualError(t, &dpop.Error{Reason: dpop.ErrInvalidProof, Description: "wrong htu"}, "dpop: wrong htu")
+}
+
+// ecScalar returns the private scalar of k.
+func ecScalar(t *testing.T, k *ecdsa.PrivateKey) []byte {
+	t.Helper()
+	b, err := k.Bytes()
+	if err != nil {
+		t.Fatalf("ecdsa.PrivateKey.Bytes: %v", err)
+	}
+	return b
 }

@@ -109,12 +109,14 @@ func TestThumbprintErrors(t *testing.T) {
 		"nil EC":               (*ecdsa.PublicKey)(nil),
 		"EC without curve":     &ecdsa.PublicKey{},
 		"EC without point":     &ecdsa.PublicKey{Curve: elliptic.P256()},
-		"EC off the curve":     &ecdsa.PublicKey{Curve: elliptic.P256(), X: big.NewInt(1), Y: big.NewInt(1)},
-		"EC P-224":             &ecdsa.PublicKey{Curve: elliptic.P224(), X: big.NewInt(1), Y: big.NewInt(1)},
-		"short Ed25519":        ed25519.PublicKey(make([]byte, 31)),
-		"X25519":               x25519.PublicKey(),
-		"private key":          p256,
-		"secret":               []byte("secret"),
+		//lint:ignore SA1019 an invalid key can only be built from raw coordinates
+		"EC off the curve": &ecdsa.PublicKey{Curve: elliptic.P256(), X: big.NewInt(1), Y: big.NewInt(1)},
+		//lint:ignore SA1019 an invalid key can only be built from raw coordinates
+		"EC P-224":      &ecdsa.PublicKey{Curve: elliptic.P224(), X: big.NewInt(1), Y: big.NewInt(1)},
+		"short Ed25519": ed25519.PublicKey(make([]byte, 31)),
+		"X25519":        x25519.PublicKey(),
+		"private key":   p256,
+		"secret":        []byte("secret"),
 	}
 	for name, pub := range cases {
 		t.Run(name, func(t *testing.T) {
