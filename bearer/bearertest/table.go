@@ -99,6 +99,9 @@ func (id confVerifierID) String() string {
 	return [...]string{"none", "A", "B", "A+B", "A(admin audience)"}[id]
 }
 
+// confMetadataURL is the resource metadata URL of the RFC 9728 cases.
+const confMetadataURL = "https://api.example.test/.well-known/oauth-protected-resource/r"
+
 // confAdminAudience is the only audience confAdminAud accepts.
 const confAdminAudience = "https://admin.example.test"
 
@@ -303,6 +306,7 @@ func confCases(tk confTokens) []confCase {
 	optional := confOpts{Options: bearer.Options{Realm: "api", Optional: true}}
 	skipping := confOpts{Options: bearer.Options{Realm: "api"}, Skip: true}
 	custom := confOpts{Options: bearer.Options{Realm: "api"}, CustomErrors: true}
+	withMetadata := confOpts{Options: bearer.Options{Realm: "api", ResourceMetadata: confMetadataURL}}
 	preflight := map[string]string{"Access-Control-Request-Method": "POST", "Origin": "https://app.example.test"}
 
 	return []confCase{
@@ -467,6 +471,17 @@ func confCases(tk confTokens) []confCase {
 			want: confInvalidRequest("token sent in more than one place")},
 		{name: "query with any-of", opts: withQuery, guard: confRequireAny,
 			req: confRequest{query: "access_token=" + tk.admin}, want: confRan("admin")},
+
+		// RFC 9728: every challenge names the resource's metadata.
+		{name: "resource metadata, missing token", opts: withMetadata,
+			want: confDenied(http.StatusUnauthorized, `Bearer realm="api", resource_metadata="`+confMetadataURL+`"`, "{}\n")},
+		{name: "resource metadata, expired token", opts: withMetadata, req: confRequest{auth: auth(tk.expired)},
+			want: confDenied(http.StatusUnauthorized, `Bearer realm="api", error="invalid_token", error_description="token expired", resource_metadata="`+confMetadataURL+`"`,
+				`{"error":"invalid_token","error_description":"token expired"}`+"\n")},
+		{name: "resource metadata, scope missing", opts: withMetadata, guard: confRequireAll, req: confRequest{auth: auth(tk.read)},
+			want: confDenied(http.StatusForbidden, `Bearer realm="api", error="insufficient_scope", scope="read write", resource_metadata="`+confMetadataURL+`"`,
+				`{"error":"insufficient_scope","scope":"read write"}`+"\n")},
+		{name: "resource metadata, valid token", opts: withMetadata, req: confRequest{auth: auth(tk.plain)}, want: confRan("plain")},
 
 		// A custom ErrorHandler writes its own answer.
 		{name: "custom ErrorHandler, missing token", opts: custom, want: confCustom(http.StatusUnauthorized, "no credentials")},
