@@ -186,6 +186,11 @@ func New(v *verifier.Verifier, opts Options) (*Auth, error) {
 			if !a.IsValid() {
 				return nil, errors.New("bearer: a proxy address is not a valid prefix")
 			}
+			if a.Addr().Is4In6() {
+				// Peer addresses are compared unmapped: write IPv4
+				// prefixes in IPv4 form.
+				return nil, fmt.Errorf("bearer: proxy address %v is an IPv4-mapped IPv6 prefix; write it as an IPv4 prefix", a)
+			}
 		}
 		if p.CertificateHeader != "" && !isToken(p.CertificateHeader) {
 			return nil, fmt.Errorf("bearer: certificate header %q is not a header name", p.CertificateHeader)
@@ -270,7 +275,8 @@ func (a *Auth) Token(r *http.Request) (string, error) {
 // Credentials returns what the request presents: its token (as [Auth.Token]
 // finds it) and, for the DPoP scheme, its DPoP proofs and URL, and the
 // client certificate (of the TLS connection, or from a trusted proxy's
-// header; see [Proxy]).
+// header; see [Proxy]). With an error, the Credentials returned are empty
+// but for DPoP, which reports whether the request used the DPoP scheme.
 func (a *Auth) Credentials(r *http.Request) (Credentials, error) {
 	var c Credentials
 	places := 0
@@ -290,7 +296,7 @@ func (a *Auth) Credentials(r *http.Request) (Credentials, error) {
 			found(t)
 			c.DPoP = isDPoP
 		case err != ErrNoCredentials:
-			return Credentials{}, err
+			return Credentials{DPoP: isDPoP}, err
 		}
 	default:
 		return Credentials{}, &RequestError{"more than one Authorization header"}
@@ -335,7 +341,7 @@ func (a *Auth) Credentials(r *http.Request) (Credentials, error) {
 		c.Method = r.Method
 		u, err := a.requestURL(r)
 		if err != nil {
-			return Credentials{}, err
+			return Credentials{DPoP: true}, err
 		}
 		c.URL = u
 	}
@@ -348,7 +354,8 @@ func (a *Auth) Credentials(r *http.Request) (Credentials, error) {
 // carry it elsewhere than in an HTTP header (such as gRPC metadata). A
 // scheme that a does not accept (Basic, ...) returns [ErrNoCredentials]:
 // RFC 6750 section 3.1 treats another authentication method like no
-// credentials. An accepted scheme without a token is a [*RequestError].
+// credentials. An accepted scheme without a token is a [*RequestError]
+// (and isDPoP says which scheme it was).
 func (a *Auth) ParseAuthorization(value string) (token string, isDPoP bool, err error) {
 	scheme, rest, _ := strings.Cut(value, " ")
 	switch {
@@ -360,7 +367,7 @@ func (a *Auth) ParseAuthorization(value string) (token string, isDPoP bool, err 
 	}
 	token = strings.TrimLeft(rest, " ")
 	if token == "" {
-		return "", false, &RequestError{"empty token"}
+		return "", isDPoP, &RequestError{"empty token"}
 	}
 	return token, isDPoP, nil
 }
@@ -424,7 +431,9 @@ func (a *Auth) checkRequest(r *http.Request, req scopes.Requirement, optional bo
 
 // AuthenticateContext is [Auth.Authenticate] for transports other than
 // HTTP: creds returns the request's credentials, or [ErrNoCredentials] if
-// it has none, or the [*RequestError] of a malformed request. It is called
+// it has none, or the [*RequestError] of a malformed request (with
+// Credentials.DPoP set if the request used the DPoP scheme, so that the
+// answer is a DPoP challenge). It is called
 // at most once, and not at all when ctx carries claims of a's verifier.
 // The context returned is the one to pass on (or to hand to an error
 // handler).
@@ -468,6 +477,9 @@ func (a *Auth) check(ctx context.Context, creds func() (Credentials, error), req
 	if err != nil {
 		if optional && errors.Is(err, ErrNoCredentials) {
 			return ctx, nil
+		}
+		if c.DPoP {
+			err = &dpopRequestError{err}
 		}
 		return ctx, err
 	}

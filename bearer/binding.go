@@ -120,6 +120,10 @@ func (a *Auth) requestURL(r *http.Request) (*url.URL, error) {
 		if !ok1 || !ok2 || (proto != "http" && proto != "https") {
 			return nil, &RequestError{"the proxy's forwarding headers do not name one scheme and host"}
 		}
+		// The host must be a host[:port] and nothing else.
+		if h, err := url.Parse(proto + "://" + host); err != nil || h.Host != host || h.User != nil || h.Path != "" || h.Hostname() == "" {
+			return nil, &RequestError{"the proxy's X-Forwarded-Host is not a host"}
+		}
 		u.Scheme, u.Host = proto, host
 	}
 	if u.Host == "" {

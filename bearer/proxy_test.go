@@ -290,3 +290,30 @@ func TestNewCopiesProxy(t *testing.T) {
 		wantDPoPOutcome(t, d, a, d.request(t, "198.51.100.1:5000", publicURL, forwarded...), "wrong htu")
 	})
 }
+
+// A trusted proxy's X-Forwarded-Host must be a host[:port]: anything else is
+// a malformed request, not a URL to sign against.
+func TestForwardedHostMustBeAHost(t *testing.T) {
+	v, _ := newVerifier(t)
+	checker, err := dpop.New(dpop.Config{Now: fakeClock})
+	require.NoError(t, err, "dpop.New")
+	a := newAuth(t, v, bearer.Options{Realm: "api", DPoP: checker,
+		Proxy: &bearer.Proxy{Addresses: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, ForwardedURL: true}})
+	token := issuer.MustMint(t, verifiertest.Token{Claims: map[string]any{"cnf": verifiertest.DPoPBound(issuer.DPoPThumbprint())}})
+	for _, host := range []string{"a/b", "user@h.example", "h.example:https", "[::1", "h.example?x"} {
+		r := requestWith("DPoP " + token)
+		r.RemoteAddr = "10.0.0.5:4000"
+		r.Header.Set("X-Forwarded-Proto", "https")
+		r.Header.Set("X-Forwarded-Host", host)
+		r.Header.Set("DPoP", issuer.MustMintProof(t, verifiertest.Proof{URL: "https://api.example.test/items", AccessToken: token}))
+		_, err := a.Authenticate(r)
+		var re *bearer.RequestError
+		require.True(t, errors.As(err, &re), "Authenticate with X-Forwarded-Host %q: %v (%T), want a *bearer.RequestError", host, err, err)
+		resp := a.Response(err)
+		assert.Equal(t, http.StatusBadRequest, resp.Status, "X-Forwarded-Host %q: status", host)
+		require.Len(t, resp.Challenges, 1, "X-Forwarded-Host %q: challenges", host)
+		assert.Equal(t, "DPoP", resp.Challenges[0].Scheme, "X-Forwarded-Host %q: the challenge of a DPoP request", host)
+	}
+	_, err = bearer.New(v, bearer.Options{Proxy: &bearer.Proxy{Addresses: []netip.Prefix{netip.MustParsePrefix("::ffff:10.0.0.0/104")}}})
+	assert.Error(t, err, "New with an IPv4-mapped IPv6 proxy prefix")
+}

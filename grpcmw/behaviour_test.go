@@ -367,6 +367,8 @@ func TestNewRefuses(t *testing.T) {
 			"grpcmw: Options.Cookie is for HTTP; gRPC calls carry the token in the authorization metadata"},
 		{"query", f.v, grpcmw.Options{Options: bearer.Options{Query: "access_token"}, Default: ok},
 			"grpcmw: Options.Query is for HTTP; gRPC calls carry the token in the authorization metadata"},
+		{"proxy", f.v, grpcmw.Options{Options: bearer.Options{Proxy: &bearer.Proxy{}}, Default: ok},
+			"grpcmw: Options.Proxy is for HTTP; a gRPC call's URL and client certificate come from its own connection"},
 		{"bad scheme", f.v, grpcmw.Options{Options: bearer.Options{Schemes: []string{"Bear er"}}, Default: ok},
 			`grpcmw: bearer: scheme "Bear er" is not an HTTP authentication scheme name`},
 		{"realm with a newline", f.v, grpcmw.Options{Options: bearer.Options{Realm: "a\nb"}, Default: ok},

@@ -36,6 +36,15 @@
 //	valid token, scope missing        PermissionDenied  ... error="insufficient_scope", scope="read write"
 //	issuer keys unavailable           Unavailable       retry-after: 30
 //	method denied by its rule         PermissionDenied  (no challenge)
+//	DPoP proof refused                Unauthenticated   DPoP ... error="invalid_dpop_proof", algs="..."
+//	DPoP server nonce needed          Unauthenticated   DPoP ... error="use_dpop_nonce"; dpop-nonce: <nonce>
+//
+// With bearer.Options.DPoP set, a call may present a DPoP-bound token as
+// "DPoP <token>" with one proof in the "dpop" metadata, which signs POST to
+// <scheme>://<authority>/<service>/<method> (https over TLS). A token bound
+// to a key or to a client certificate (its "cnf" claim) must come with the
+// proof of that key, or over a TLS connection with that client
+// certificate.
 //
 // Malformed means two authorization values, an empty one, or a scheme word
 // without a token. (Unlike HTTP, where an empty Authorization header counts
@@ -118,8 +127,8 @@ const (
 // Default must be [Authenticated] or a [Require] rule.
 type Options struct {
 	// Options are the settings every adapter shares (see bearer.Options):
-	// Realm, Schemes, RetryAfter and Optional apply; Cookie and Query,
-	// which are HTTP's, must be empty.
+	// Realm, Schemes, RetryAfter, Optional, DPoP and ResourceMetadata
+	// apply; Cookie, Query and Proxy, which are HTTP's, must be empty.
 	bearer.Options
 
 	// Methods gives the rule of each method it names by its full name,
@@ -177,6 +186,9 @@ func New(v *verifier.Verifier, opts Options) (*Interceptors, error) {
 	}
 	if opts.Query != "" {
 		return nil, errors.New("grpcmw: Options.Query is for HTTP; gRPC calls carry the token in the authorization metadata")
+	}
+	if opts.Proxy != nil {
+		return nil, errors.New("grpcmw: Options.Proxy is for HTTP; a gRPC call's URL and client certificate come from its own connection")
 	}
 	a, err := bearer.New(v, opts.Options)
 	if err != nil {
