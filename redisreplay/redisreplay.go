@@ -28,6 +28,13 @@
 // Records live only as long as a proof's window (a few minutes at most), so
 // persistence matters little: a Redis restarted empty forgets the proofs of
 // the current window only.
+//
+// While Redis is unreachable, every DPoP request is answered 503 once the
+// store gives up. With go-redis's defaults (three retries, five dial
+// attempts) that takes a second or more per request, and an HTTP request's
+// context has no deadline of its own: give the client short DialTimeout,
+// ReadTimeout and WriteTimeout, and few retries (MaxRetries: 1, say), or
+// bound the request with a deadline in a middleware before this one.
 package redisreplay
 
 import (
