@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"runtime"
 	"slices"
 	"strconv"
@@ -81,5 +82,32 @@ func BenchmarkCheckWithoutSignatureMedian(b *testing.B) {
 	b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "median-ns/op")
 	if cpuOK {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(len(times)), "cpu-ns/op")
+	}
+}
+
+// BenchmarkMemoryStoreRemember measures a MemoryStore in its steady state:
+// the clock moves on by a millisecond each proof, and each proof is
+// remembered for 70 s, so that the store holds 70,000 IDs and drops one
+// for each it adds.
+func BenchmarkMemoryStoreRemember(b *testing.B) {
+	s := NewMemoryStore(0)
+	const life = 70 * time.Second
+	t := iNow.UnixNano()
+	var k storeKey
+	add := func(i uint64) {
+		binary.BigEndian.PutUint64(k[:], i)
+		t += int64(time.Millisecond)
+		if fresh, err := s.remember(k, t+int64(life), t); !fresh || err != nil {
+			b.Fatalf("remember(%d) = %v, %v; want true, nil", i, fresh, err)
+		}
+	}
+	i := uint64(0)
+	for ; i < uint64(life/time.Millisecond); i++ {
+		add(i)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		add(i)
+		i++
 	}
 }

@@ -137,17 +137,20 @@ func (s *MemoryStore) expire(t int64) {
 	}
 }
 
-// push adds e to the heap.
+// push adds e to the heap. Both heap operations move a hole rather than
+// swap entries, so that each entry moved is written once.
 func (s *MemoryStore) push(e expiry) {
 	h := append(s.byTime, e)
-	for i := len(h) - 1; i > 0; {
+	i := len(h) - 1
+	for i > 0 {
 		parent := (i - 1) / 2
-		if h[parent].until <= h[i].until {
+		if h[parent].until <= e.until {
 			break
 		}
-		h[parent], h[i] = h[i], h[parent]
+		h[i] = h[parent]
 		i = parent
 	}
+	h[i] = e
 	s.byTime = h
 }
 
@@ -157,21 +160,25 @@ func (s *MemoryStore) pop() expiry {
 	h := s.byTime
 	top := h[0]
 	last := len(h) - 1
-	h[0] = h[last]
+	e := h[last]
 	h = h[:last]
-	for i := 0; ; {
-		least, l, r := i, 2*i+1, 2*i+2
-		if l < len(h) && h[l].until < h[least].until {
-			least = l
-		}
-		if r < len(h) && h[r].until < h[least].until {
-			least = r
-		}
-		if least == i {
+	i := 0
+	for {
+		child := 2*i + 1
+		if child >= len(h) {
 			break
 		}
-		h[i], h[least] = h[least], h[i]
-		i = least
+		if r := child + 1; r < len(h) && h[r].until < h[child].until {
+			child = r
+		}
+		if e.until <= h[child].until {
+			break
+		}
+		h[i] = h[child]
+		i = child
+	}
+	if i < len(h) {
+		h[i] = e
 	}
 	s.byTime = h
 	return top
