@@ -82,6 +82,7 @@ type Checker struct {
 	leeway   time.Duration
 	maxSize  int
 	replay   ReplayStore
+	ownStore *MemoryStore // replay, when New made it (with the clock now)
 	nonces   *Nonces
 	now      func() time.Time
 	// headers remembers, by their encoding, the headers of proofs that
@@ -153,7 +154,7 @@ func New(cfg Config) (*Checker, error) {
 	if c.replay == nil {
 		s := NewMemoryStore(DefaultMemoryStoreSize)
 		s.Now = c.now
-		c.replay = s
+		c.replay, c.ownStore = s, s
 	}
 	c.headers = newMemo[*header](headerMemoSize)
 	c.aths = newMemo[[athLen]byte](athMemoSize)
@@ -296,8 +297,22 @@ func (c *Checker) Check(ctx context.Context, proof string, req Request) (Result,
 		}
 	}
 
-	id := replayID(w, &h.rawThumbprint, cl.jti)
-	fresh, err := c.replay.Remember(ctx, id, cl.iat.Add(c.maxAge+c.leeway))
+	key := replayKey(w, &h.rawThumbprint, cl.jti)
+	until := cl.iat.Add(c.maxAge + c.leeway)
+	var fresh bool
+	if ms, ok := c.replay.(*MemoryStore); ok {
+		// The store in memory takes the ID as the digest, unencoded,
+		// and the checker's own store the time Check read.
+		if err = ctx.Err(); err == nil {
+			t := w.now
+			if ms != c.ownStore {
+				t = ms.nowNano()
+			}
+			fresh, err = ms.remember(key, until.UnixNano(), t)
+		}
+	} else {
+		fresh, err = c.replay.Remember(ctx, replayID(key), until)
+	}
 	switch {
 	case err != nil:
 		return Result{}, &Error{Reason: ErrStoreUnavailable, Description: descStore, Err: err}
@@ -342,6 +357,7 @@ func (c *Checker) checkClaims(w *work, cl *claims, req Request) error {
 		return refuse(descNoIAT, nil)
 	}
 	now := c.now()
+	w.now = now.UnixNano()
 	if cl.iat.Before(now.Add(-c.maxAge)) {
 		return refuse(descExpired, nil)
 	}
@@ -379,15 +395,22 @@ func (c *Checker) ath(w *work, token string) (ath [athLen]byte, known bool) {
 	return ath, false
 }
 
-// replayID names a proof in the replay store: the SHA-256 of the key's
-// thumbprint (the raw 32 bytes) and the jti, in base64url, so that IDs
-// have one length whatever the jti and two clients' jti values never
-// collide.
-func replayID(w *work, thumbprint *[sha256.Size]byte, jti []byte) string {
+// replayKey names a proof in the replay store: the SHA-256 of the key's
+// thumbprint (the raw 32 bytes) and the jti, so that IDs have one length
+// whatever the jti and two clients' jti values never collide.
+func replayKey(w *work, thumbprint *[sha256.Size]byte, jti []byte) storeKey {
 	w.buf = append(append(w.buf[:0], thumbprint[:]...), jti...)
-	sum := sha256.Sum256(w.buf)
-	var id [athLen]byte
-	base64.RawURLEncoding.Encode(id[:], sum[:])
+	return sha256.Sum256(w.buf)
+}
+
+// replayIDLen is the length of a replay ID: a base64url SHA-256.
+const replayIDLen = 43
+
+// replayID returns the ID of key that a [ReplayStore] is given: key in
+// base64url.
+func replayID(key storeKey) string {
+	var id [replayIDLen]byte
+	base64.RawURLEncoding.Encode(id[:], key[:])
 	return string(id[:])
 }
 
@@ -444,7 +467,8 @@ type header struct {
 }
 
 // work holds the buffers of one Check. Works are pooled, so that a check
-// allocates only what its Result keeps and the replay ID.
+// allocates only what its Result keeps (and, for a store other than a
+// MemoryStore, the replay ID).
 type work struct {
 	proof   []byte // a copy of the proof
 	decoded []byte // the decoded header or payload, then the signature
@@ -456,6 +480,7 @@ type work struct {
 	claims  claims
 	ath     [athLen]byte // the ath of the access token
 	newATH  bool         // whether ath is to be added to the memo
+	now     int64        // the time of the check, in Unix nanoseconds
 }
 
 var works = sync.Pool{New: func() any { return new(work) }}

@@ -188,3 +188,61 @@ func BenchmarkCheckWithoutSignature(b *testing.B) {
 		i++
 	}
 }
+
+// TestMemoryStoreKeys: a checker hands a MemoryStore its replay ID
+// unencoded, and the store files it under the same key as the encoded ID
+// given to Remember, so that the two ways into one store agree; other IDs
+// get keys of their own.
+func TestMemoryStoreKeys(t *testing.T) {
+	s := newISigner(t)
+	store := NewMemoryStore(16)
+	store.Now = func() time.Time { return iNow }
+	c, err := New(Config{Now: func() time.Time { return iNow }, Replay: store})
+	require.NoError(t, err)
+	ctx := context.Background()
+	res, err := c.Check(ctx, s.proof(t, "jti-1", "tok", nil), iRequest(t, "tok"))
+	require.NoError(t, err, "Check of a good proof")
+
+	h, ok := c.headers.get(s.header)
+	require.True(t, ok, "header memo after a good proof")
+	w := new(work)
+	id := replayID(replayKey(w, &h.rawThumbprint, []byte(res.ID)))
+	fresh, err := store.Remember(ctx, id, iNow.Add(time.Minute))
+	require.NoError(t, err)
+	assert.False(t, fresh, "Remember(%q), the replay ID of a proof Check accepted; want a replay", id)
+
+	keys := map[storeKey]string{}
+	for _, other := range []string{"", "a", id, id[:42] + "B", strings.Repeat("A", 42) + "B", strings.Repeat("A", 43), strings.Repeat("A", 44), strings.Repeat("*", 43)} {
+		k := keyOf(other)
+		prev, dup := keys[k]
+		assert.False(t, dup, "keyOf(%q) == keyOf(%q)", other, prev)
+		keys[k] = other
+		fresh, err := store.Remember(ctx, other, iNow.Add(time.Minute))
+		require.NoError(t, err, "Remember(%q)", other)
+		assert.Equal(t, other != id, fresh, "Remember(%q), with the replay ID %q remembered", other, id)
+	}
+}
+
+// TestMemoryStoreRememberAllocs: Remember of a checker's ID, encoded as
+// other stores get it, allocates nothing but the store's own growth.
+func TestMemoryStoreRememberAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	s := NewMemoryStore(0)
+	s.Now = func() time.Time { return iNow }
+	ctx := context.Background()
+	ids := make([]string, 2000)
+	w := new(work)
+	for i := range ids {
+		ids[i] = replayID(replayKey(w, &[32]byte{byte(i), byte(i >> 8)}, []byte("jti")))
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, err := s.Remember(ctx, ids[i], iNow.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		i++
+	})
+	assert.Less(t, allocs, 0.1, "allocations of MemoryStore.Remember of a 43-character ID, averaged")
+}
