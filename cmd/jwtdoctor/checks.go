@@ -56,6 +56,17 @@ type diagnosis struct {
 
 func (d *diagnosis) passed() bool { return d.inputErr == nil && d.err == nil }
 
+// bindingLine names the check line of a token's cnf binding.
+const bindingLine = "cnf binding"
+
+// clipped returns s, shortened for a line of the report.
+func clipped(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}
+
 // diagnose verifies input as the middleware would, and explains the outcome.
 func diagnose(ctx context.Context, s *setup, input string) *diagnosis {
 	d := &diagnosis{}
@@ -74,8 +85,28 @@ func diagnose(ctx context.Context, s *setup, input string) *diagnosis {
 	checks := s.checkList(refusedBy)
 	fail := slices.Index(checks, refusedBy) // -1 unless known
 
-	scopeFailed, scopeWhy := -1, ""
+	// What the token's cnf claim binds it to (RFC 9449, RFC 8705): the
+	// middleware checks it after the verifier, before the scopes. The
+	// doctor sees a token presented as a bearer token, which a DPoP-bound
+	// token must not be; a certificate binding depends on the connection,
+	// which the doctor does not see.
+	var binding *checkLine
+	bindFailed := false
 	if verified {
+		switch {
+		case d.claims.KeyThumbprint() != "":
+			d.err = &bearer.BindingError{Description: "DPoP-bound token presented as a bearer token"}
+			bindFailed = true
+			binding = &checkLine{name: bindingLine, status: failed,
+				detail: "the token is bound to a DPoP key (cnf.jkt " + clipped(d.claims.KeyThumbprint()) + "): send it as \"Authorization: DPoP <token>\" with a DPoP proof signed by that key, to a server that accepts DPoP"}
+		case d.claims.CertificateThumbprint() != "":
+			binding = &checkLine{name: bindingLine, status: notReached,
+				detail: "the token is bound to a client certificate (cnf x5t#S256 " + clipped(d.claims.CertificateThumbprint()) + "): the middleware accepts it only over a TLS connection presenting that certificate"}
+		}
+	}
+
+	scopeFailed, scopeWhy := -1, ""
+	if verified && !bindFailed {
 		for i, r := range s.required {
 			if err := r.req.Check(d.claims.Scopes()); err != nil {
 				d.err, scopeFailed = err, i
@@ -104,10 +135,13 @@ func diagnose(ctx context.Context, s *setup, input string) *diagnosis {
 		}
 		d.checks = append(d.checks, line)
 	}
+	if binding != nil {
+		d.checks = append(d.checks, *binding)
+	}
 	for i, r := range s.required {
 		line := checkLine{name: scopeLineName(r)}
 		switch {
-		case !verified, scopeFailed >= 0 && i > scopeFailed:
+		case !verified, bindFailed, scopeFailed >= 0 && i > scopeFailed:
 			line.status, line.detail = notReached, "not checked"
 		case i == scopeFailed:
 			line.status, line.detail = failed, scopeWhy

@@ -603,3 +603,51 @@ func TestSignerTriesOneKey(t *testing.T) {
 		})
 	}
 }
+
+// Tokens bound by their cnf claim: the doctor, which sees a bearer token,
+// answers as the middleware does for a DPoP-bound one (refused) and
+// explains a certificate-bound one without refusing it.
+func TestBoundTokens(t *testing.T) {
+	k := loadTestKeys(t)
+	hdr := map[string]any{"kid": rsaKid}
+	for _, c := range []struct {
+		name       string
+		cnf        map[string]any
+		wantFailed string
+		wantStatus int // 0: passes
+	}{
+		{"DPoP-bound", map[string]any{"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}, bindingLine, http.StatusUnauthorized},
+		{"certificate-bound", map[string]any{"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}, "", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tok := sign(t, "RS256", k.rsa, hdr, claims(map[string]any{"cnf": c.cnf}))
+			d, s := doctor(t, tok, nil, standardArgs...)
+			assert.Equal(t, c.wantFailed, d.failed, "diagnose(%s token): the failed check", c.name)
+			var line *checkLine
+			for i := range d.checks {
+				if d.checks[i].name == bindingLine {
+					line = &d.checks[i]
+				}
+			}
+			require.NotNil(t, line, "diagnose(%s token): no %q line", c.name, bindingLine)
+			if c.wantStatus == 0 {
+				assert.Nil(t, d.resp, "diagnose(%s token): an answer, want none", c.name)
+				assert.Contains(t, line.detail, "client certificate", "the %q line", bindingLine)
+				return
+			}
+			require.NotNil(t, d.resp, "diagnose(%s token): no answer", c.name)
+			assert.Equal(t, c.wantStatus, d.resp.Status, "diagnose(%s token): status", c.name)
+
+			mw, err := nethttp.New(s.v, nethttp.Options{Options: bearer.Options{Realm: s.opts.realm}})
+			require.NoError(t, err, "nethttp.New")
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Header.Set("Authorization", "Bearer "+tok)
+			rec := httptest.NewRecorder()
+			mw.Authenticate(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(rec, r)
+			doctorHeader := http.Header{}
+			d.resp.SetHeaders(doctorHeader)
+			assert.Equal(t, d.resp.Status, rec.Code, "the middleware's status for the %s token", c.name)
+			assert.Equal(t, doctorHeader, rec.Header(), "the middleware's headers for the %s token", c.name)
+		})
+	}
+}
