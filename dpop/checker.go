@@ -489,7 +489,7 @@ var works = sync.Pool{New: func() any { return new(work) }}
 const maxPooled = 64 << 10
 
 func (w *work) release() {
-	if cap(w.proof) > maxPooled || cap(w.decoded) > maxPooled || cap(w.buf) > maxPooled || w.json.buf.Cap() > maxPooled {
+	if cap(w.proof) > maxPooled || cap(w.decoded) > maxPooled || cap(w.buf) > maxPooled || w.json.BufferCap() > maxPooled {
 		return
 	}
 	w.claims, w.newATH = claims{}, false

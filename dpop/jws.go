@@ -59,49 +59,48 @@ func (c *Checker) readHeader(w *work, enc []byte) (*header, error) {
 		return nil, refuse(descMalformed, errBase64)
 	}
 	r := &w.json
-	r.reset(w.decoded[:n])
+	r.Reset(w.decoded[:n], "")
 
 	var (
 		typOK, hasAlg, crit, unencoded bool
 		alg                            string
 		jwk                            []byte
 		jwkErr                         error
-		scratch                        []byte
 	)
-	err = r.begin()
+	err = r.Begin()
 	for err == nil {
 		var name []byte
 		var ok bool
-		if name, ok, err = r.next(); !ok || err != nil {
+		if name, ok, err = r.Next(); !ok || err != nil {
 			break
 		}
 		var v []byte
 		switch string(name) {
 		case "typ":
-			v, err = r.stringValue("typ", &scratch)
+			v, err = stringValue(r, "typ")
 			typOK = string(v) == "dpop+jwt"
 		case "alg":
-			v, err = r.stringValue("alg", &scratch)
+			v, err = stringValue(r, "alg")
 			hasAlg = true
 			if i := slices.Index(c.algs, string(v)); i >= 0 {
 				alg = c.algs[i]
 			}
 		case "jwk":
-			if r.dec.PeekKind() == '{' {
-				jwk, err = r.rawValue("jwk", '{')
+			if r.PeekKind() == '{' {
+				jwk, err = rawValue(r, "jwk", '{')
 			} else {
 				jwkErr = errJWKType
-				err = r.skip()
+				err = r.Skip()
 			}
 		case "crit":
 			crit = true
-			err = r.skip()
+			err = r.Skip()
 		case "b64":
 			var b bool
-			b, err = r.boolean("b64")
+			b, err = r.Boolean("b64")
 			unencoded = !b
 		default:
-			err = r.skip()
+			err = r.Skip()
 		}
 	}
 	switch {
@@ -134,26 +133,25 @@ var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 // readJWK parses the "jwk" of a proof header: a public key, never a
 // private or a symmetric one (RFC 9449 section 4.2), that may verify alg.
 func readJWK(r *objectReader, jwk []byte, alg string) (*header, error) {
-	r.reset(jwk)
-	err := r.begin()
-	var scratch []byte
+	r.Reset(jwk, "")
+	err := r.Begin()
 	for err == nil {
 		var name []byte
 		var ok bool
-		if name, ok, err = r.next(); !ok || err != nil {
+		if name, ok, err = r.Next(); !ok || err != nil {
 			break
 		}
 		if slices.Contains(privateMembers, string(name)) {
 			return nil, refuse(descPrivateJWK, errJWKPrivate)
 		}
-		if string(name) == "kty" && r.dec.PeekKind() == '"' {
+		if string(name) == "kty" && r.PeekKind() == '"' {
 			var kty []byte
-			if kty, err = r.stringValue("kty", &scratch); err == nil && string(kty) == "oct" {
+			if kty, err = stringValue(r, "kty"); err == nil && string(kty) == "oct" {
 				return nil, refuse(descPrivateJWK, errJWKSymmetric)
 			}
 			continue
 		}
-		err = r.skip()
+		err = r.Skip()
 	}
 	if err != nil {
 		return nil, refuse(descMalformedHeader, err)
@@ -203,35 +201,35 @@ func (w *work) readClaims(payload []byte) (*claims, error) {
 	*cl = claims{}
 	w.arena = w.arena[:0]
 	r := &w.json
-	r.reset(payload)
-	err := r.begin()
+	r.Reset(payload, "")
+	err := r.Begin()
 	for err == nil {
 		var name []byte
 		var ok bool
-		if name, ok, err = r.next(); !ok || err != nil {
+		if name, ok, err = r.Next(); !ok || err != nil {
 			break
 		}
 		switch string(name) {
 		case "jti":
-			cl.jti, err = r.appendString("jti", &w.arena)
+			cl.jti, err = r.AppendString("jti", &w.arena)
 			cl.has |= hasJTI
 		case "htm":
-			cl.htm, err = r.appendString("htm", &w.arena)
+			cl.htm, err = r.AppendString("htm", &w.arena)
 			cl.has |= hasHTM
 		case "htu":
-			cl.htu, err = r.appendString("htu", &w.arena)
+			cl.htu, err = r.AppendString("htu", &w.arena)
 			cl.has |= hasHTU
 		case "iat":
-			cl.iat, err = r.date("iat")
+			cl.iat, err = r.Date("iat")
 			cl.has |= hasIAT
 		case "ath":
-			cl.ath, err = r.appendString("ath", &w.arena)
+			cl.ath, err = r.AppendString("ath", &w.arena)
 			cl.has |= hasATH
 		case "nonce":
-			cl.nonce, err = r.appendString("nonce", &w.arena)
+			cl.nonce, err = r.AppendString("nonce", &w.arena)
 			cl.has |= hasNonce
 		default:
-			err = r.skip()
+			err = r.Skip()
 		}
 	}
 	if err != nil {

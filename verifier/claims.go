@@ -267,33 +267,33 @@ func (c *Claims) parse(r *objectReader, payload []byte, raw string) error {
 	c.raw = raw
 	var scope string  // the "scope" claim as a string, the usual form
 	var more []string // values from "scp", or from "scope" as an array
-	r.reset(payload, raw)
-	err := r.begin()
+	r.Reset(payload, raw)
+	err := r.Begin()
 	for err == nil {
 		var name []byte
 		var ok bool
-		if name, ok, err = r.next(); !ok || err != nil {
+		if name, ok, err = r.Next(); !ok || err != nil {
 			break
 		}
 		switch string(name) {
 		case "iss":
-			c.issuer, err = r.str("iss")
+			c.issuer, err = r.Str("iss")
 		case "sub":
-			c.subject, err = r.str("sub")
+			c.subject, err = r.Str("sub")
 		case "aud":
-			c.audience, err = r.appendStrings("aud", c.audBuf[:0])
+			c.audience, err = r.AppendStrings("aud", c.audBuf[:0])
 		case "exp":
-			c.expiresAt, err = r.date("exp")
+			c.expiresAt, err = r.Date("exp")
 		case "nbf":
-			c.notBefore, err = r.date("nbf")
+			c.notBefore, err = r.Date("nbf")
 		case "iat":
-			c.issuedAt, err = r.date("iat")
+			c.issuedAt, err = r.Date("iat")
 		case "jti":
-			c.id, err = r.str("jti")
+			c.id, err = r.Str("jti")
 		case "client_id":
-			c.clientID, err = r.str("client_id")
+			c.clientID, err = r.Str("client_id")
 		case "azp":
-			c.azp, err = r.str("azp")
+			c.azp, err = r.Str("azp")
 		case "cnf":
 			c.cnf, err = readConfirmation(r)
 		case "scope", "scp":
@@ -301,17 +301,17 @@ func (c *Claims) parse(r *objectReader, payload []byte, raw string) error {
 			if string(name) == "scope" {
 				member = "scope"
 			}
-			if more == nil && member == "scope" && r.dec.PeekKind() == '"' {
-				scope, err = r.str("scope")
+			if more == nil && member == "scope" && r.PeekKind() == '"' {
+				scope, err = r.Str("scope")
 				break
 			}
 			// Several values: keep them in the order they appear.
 			if more == nil && scope != "" {
 				more = append(more, scope)
 			}
-			more, err = r.appendStrings(member, more)
+			more, err = r.AppendStrings(member, more)
 		default:
-			err = r.skip()
+			err = r.Skip()
 		}
 	}
 	if err != nil {
@@ -336,7 +336,7 @@ type confirmation struct {
 // and "x5t#S256", when present, must be non-empty strings. Other members
 // (such as "jwk" or "kid") are read past.
 func readConfirmation(r *objectReader) (confirmation, error) {
-	v, err := r.value("cnf", '{')
+	v, err := r.Value("cnf", '{')
 	if err != nil {
 		return confirmation{}, err
 	}
@@ -345,7 +345,7 @@ func readConfirmation(r *objectReader) (confirmation, error) {
 		X5T jsontext.Value `json:"x5t#S256"`
 	}
 	if err := json.Unmarshal(v, &cnf); err != nil {
-		return confirmation{}, r.valueError(errJSONType, v, "cnf")
+		return confirmation{}, r.ValueError(errJSONType, v, "cnf")
 	}
 	var out confirmation
 	for _, m := range []struct {
@@ -358,7 +358,7 @@ func readConfirmation(r *objectReader) (confirmation, error) {
 		// Present, so a non-empty string: null, "" or another type would
 		// leave a binding that cannot be checked.
 		if m.raw.Kind() != '"' || json.Unmarshal(m.raw, m.dst) != nil || *m.dst == "" {
-			return confirmation{}, r.valueError(errJSONType, v, "cnf")
+			return confirmation{}, r.ValueError(errJSONType, v, "cnf")
 		}
 	}
 	return out, nil

@@ -20,7 +20,7 @@ import (
 // the document, as the claims' are.
 func jrReader(data []byte) *objectReader {
 	r := new(objectReader)
-	r.reset(data, string(data))
+	r.Reset(data, string(data))
 	return r
 }
 
@@ -28,7 +28,7 @@ func jrReader(data []byte) *objectReader {
 // reader's pure syntax check, with no member typed.
 func jrSkipAll(data []byte) error {
 	r := jrReader(data)
-	return r.object(func([]byte) error { return r.skip() })
+	return readObject(r, func([]byte) error { return r.Skip() })
 }
 
 // jrNames reads data as an object, skipping values, and returns the
@@ -36,9 +36,9 @@ func jrSkipAll(data []byte) error {
 func jrNames(data []byte) ([]string, error) {
 	var names []string
 	r := jrReader(data)
-	err := r.object(func(name []byte) error {
+	err := readObject(r, func(name []byte) error {
 		names = append(names, string(name))
-		return r.skip()
+		return r.Skip()
 	})
 	return names, err
 }
@@ -47,8 +47,8 @@ func jrNames(data []byte) ([]string, error) {
 func jrStringMembers(data []byte) (map[string]string, error) {
 	got := map[string]string{}
 	r := jrReader(data)
-	err := r.object(func(name []byte) error {
-		s, err := r.str(string(name))
+	err := readObject(r, func(name []byte) error {
+		s, err := r.Str(string(name))
 		got[string(name)] = s
 		return err
 	})
@@ -111,8 +111,8 @@ func TestJSONReaderAcceptsObjects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			names, err := jrNames([]byte(tt.in))
-			require.NoError(t, err, "jsonReader.object(%.80q) failed; want it accepted", tt.in)
-			assert.Equal(t, tt.names, names, "jsonReader.object(%.80q) read these member names", tt.in)
+			require.NoError(t, err, "readObject(jsonReader, %.80q) failed; want it accepted", tt.in)
+			assert.Equal(t, tt.names, names, "readObject(jsonReader, %.80q) read these member names", tt.in)
 		})
 	}
 }
@@ -318,11 +318,11 @@ func TestJSONReaderRejects(t *testing.T) {
 	for _, tt := range jrRejections {
 		t.Run(tt.name, func(t *testing.T) {
 			err := jrSkipAll([]byte(tt.in))
-			require.Error(t, err, "jsonReader.object(%.80q) accepted the input; want %v", tt.in, tt.want)
-			assert.ErrorIs(t, err, tt.want, "jsonReader.object(%.80q) returned %v; want %v", tt.in, err, tt.want)
+			require.Error(t, err, "readObject(jsonReader, %.80q) accepted the input; want %v", tt.in, tt.want)
+			assert.ErrorIs(t, err, tt.want, "readObject(jsonReader, %.80q) returned %v; want %v", tt.in, err, tt.want)
 			var je *jsonError
-			require.ErrorAs(t, err, &je, "jsonReader.object(%.80q) returned %T; want *jsonError", tt.in, err)
-			assert.True(t, je.offset >= 0 && je.offset <= int64(len(tt.in)), "jsonError offset %d is outside the input of %d bytes", je.offset, len(tt.in))
+			require.ErrorAs(t, err, &je, "readObject(jsonReader, %.80q) returned %T; want *jsonError", tt.in, err)
+			assert.True(t, je.Offset >= 0 && je.Offset <= int64(len(tt.in)), "jsonError offset %d is outside the input of %d bytes", je.Offset, len(tt.in))
 			if json.Valid([]byte(tt.in)) {
 				// encoding/json accepts it, so the reason must be one of
 				// the checks encoding/json does not make.
@@ -353,9 +353,9 @@ func TestJSONReaderErrorOffsets(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			err := jrSkipAll([]byte(tt.in))
 			var je *jsonError
-			require.ErrorAs(t, err, &je, "jsonReader.object(%q) returned %v; want a *jsonError", tt.in, err)
-			assert.ErrorIs(t, err, tt.want, "jsonReader.object(%q) returned %v", tt.in, err)
-			assert.Equal(t, tt.offset, je.offset, "jsonReader.object(%q) reported offset %d; want %d", tt.in, je.offset, tt.offset)
+			require.ErrorAs(t, err, &je, "readObject(jsonReader, %q) returned %v; want a *jsonError", tt.in, err)
+			assert.ErrorIs(t, err, tt.want, "readObject(jsonReader, %q) returned %v", tt.in, err)
+			assert.Equal(t, tt.offset, je.Offset, "readObject(jsonReader, %q) reported offset %d; want %d", tt.in, je.Offset, tt.offset)
 			assert.Equal(t, tt.want.Error()+" at offset "+strconv.FormatInt(tt.offset, 10), je.Error(), "jsonError.Error() for %q", tt.in)
 		})
 	}
@@ -374,20 +374,20 @@ type jrTyped struct {
 func jrReadTyped(data []byte) (jrTyped, error) {
 	var v jrTyped
 	r := jrReader(data)
-	err := r.object(func(name []byte) error {
+	err := readObject(r, func(name []byte) error {
 		var err error
 		switch string(name) {
 		case "s":
-			v.s, err = r.str("s")
+			v.s, err = r.Str("s")
 		case "d":
-			v.d, err = r.date("d")
+			v.d, err = r.Date("d")
 		case "b":
-			v.b, err = r.boolean("b")
+			v.b, err = r.Boolean("b")
 		case "l":
 			v.l = []string{} // distinguishes an empty array from no member
-			v.l, err = r.appendStrings("l", v.l)
+			v.l, err = r.AppendStrings("l", v.l)
 		default:
-			err = r.skip()
+			err = r.Skip()
 		}
 		return err
 	})
@@ -463,7 +463,7 @@ func TestJSONReaderDate(t *testing.T) {
 				var je *jsonError
 				require.ErrorAs(t, err, &je, "reading %s returned %T; want *jsonError", tt.in, err)
 				if tt.err != errJSONSyntax {
-					assert.Equal(t, "d", je.member, "jsonError for %s names member %q; want \"d\"", tt.in, je.member)
+					assert.Equal(t, "d", je.Member, "jsonError for %s names member %q; want \"d\"", tt.in, je.Member)
 				}
 				return
 			}
@@ -857,10 +857,10 @@ func TestJSONReaderAgreesWithEncodingJSON(t *testing.T) {
 		valid := json.Valid(in)
 		if err == nil {
 			accepted++
-			require.True(t, valid, "jsonReader.object(%q) accepted an input encoding/json.Valid rejects", in)
+			require.True(t, valid, "readObject(jsonReader, %q) accepted an input encoding/json.Valid rejects", in)
 			object, duplicate, _ := jrShape(in)
-			require.True(t, object, "jsonReader.object(%q) accepted an input whose top level is not an object", in)
-			require.False(t, duplicate, "jsonReader.object(%q) accepted an object with a duplicate member name", in)
+			require.True(t, object, "readObject(jsonReader, %q) accepted an input whose top level is not an object", in)
+			require.False(t, duplicate, "readObject(jsonReader, %q) accepted an object with a duplicate member name", in)
 		} else {
 			rejected++
 		}
@@ -875,7 +875,7 @@ func TestJSONReaderAgreesWithEncodingJSON(t *testing.T) {
 			continue
 		}
 		compared++
-		require.NoError(t, err, "jsonReader.object(%q) rejected a plain JSON object that encoding/json.Valid accepts", in)
+		require.NoError(t, err, "readObject(jsonReader, %q) rejected a plain JSON object that encoding/json.Valid accepts", in)
 	}
 	t.Logf("%d inputs: %d accepted, %d rejected (%d of them valid JSON rejected on purpose); %d clean objects compared", len(inputs), accepted, rejected, strict, compared)
 	// Guard the generator: the property is only meaningful if each kind of
@@ -885,16 +885,16 @@ func TestJSONReaderAgreesWithEncodingJSON(t *testing.T) {
 	assert.Greater(t, strict, 500, "too few inputs that only the strict checks reject")
 }
 
-// object reads the top-level object of r's document through begin and next,
-// calling member for each member with its unescaped name; member must
+// readObject reads the top-level object of r's document through Begin and
+// Next, calling member for each member with its unescaped name; member must
 // consume the value. It is the tests' shorthand for the loop the
 // verifier writes out.
-func (r *objectReader) object(member func(name []byte) error) error {
-	if err := r.begin(); err != nil {
+func readObject(r *objectReader, member func(name []byte) error) error {
+	if err := r.Begin(); err != nil {
 		return err
 	}
 	for {
-		name, ok, err := r.next()
+		name, ok, err := r.Next()
 		if err != nil || !ok {
 			return err
 		}

@@ -69,13 +69,13 @@ const maxPooledBuffer = 2 * DefaultMaxTokenSize
 func getParser() *parser { return parsers.Get().(*parser) }
 
 func putParser(p *parser) {
-	if cap(p.token) > maxPooledBuffer || cap(p.decoded) > maxPooledBuffer || p.json.buf.Cap() > maxPooledBuffer {
+	if cap(p.token) > maxPooledBuffer || cap(p.decoded) > maxPooledBuffer || p.json.BufferCap() > maxPooledBuffer {
 		return
 	}
 	// Drop every reference to this verification's token and claims: the
 	// pool keeps buffers, not a caller's strings.
 	p.header, p.headerEnc, p.signingInput, p.signature, p.payload, p.payloadErr = header{}, "", nil, nil, nil, nil
-	p.json.src, p.json.data = "", nil
+	p.json.Clear()
 	parsers.Put(p)
 }
 
@@ -184,12 +184,12 @@ var commonTypes = []string{"JWT", "at+jwt", "application/at+jwt", "jwt"}
 func parseHeader(r *objectReader, data []byte, allowed []string) (header, error) {
 	var h header
 	var hasAlg, crit, unencoded bool
-	r.reset(data, "")
-	err := r.begin()
+	r.Reset(data, "")
+	err := r.Begin()
 	for err == nil {
 		var name []byte
 		var ok bool
-		if name, ok, err = r.next(); !ok || err != nil {
+		if name, ok, err = r.Next(); !ok || err != nil {
 			break
 		}
 		switch string(name) {
@@ -197,18 +197,18 @@ func parseHeader(r *objectReader, data []byte, allowed []string) (header, error)
 			h.alg, err = internedString(r, "alg", allowed)
 			hasAlg = true
 		case "kid":
-			h.kid, err = r.str("kid")
+			h.kid, err = r.Str("kid")
 		case "typ":
 			h.typ, err = internedString(r, "typ", commonTypes)
 		case "crit":
 			crit = true
-			err = r.skip()
+			err = r.Skip()
 		case "b64":
 			var b bool
-			b, err = r.boolean("b64")
+			b, err = r.Boolean("b64")
 			unencoded = !b
 		default:
-			err = r.skip()
+			err = r.Skip()
 		}
 	}
 	switch {
@@ -231,7 +231,7 @@ func parseHeader(r *objectReader, data []byte, allowed []string) (header, error)
 // internedString reads a string value for member and returns the element of
 // known it equals, or else a copy.
 func internedString(r *objectReader, member string, known []string) (string, error) {
-	b, _, err := r.rawString(member)
+	b, _, err := r.RawString(member)
 	if err != nil {
 		return "", err
 	}
