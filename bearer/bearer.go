@@ -260,7 +260,11 @@ type Credentials struct {
 	URL    *url.URL
 	// Certificate, if set, returns the client's TLS certificate, or nil
 	// if there is none; it is called only for a certificate-bound token.
+	// (For an HTTP request, Auth.Credentials leaves it nil and reads the
+	// certificate from the request when needed.)
 	Certificate func() (*x509.Certificate, error)
+
+	request *http.Request // the HTTP request they were read from, if any
 }
 
 // Token returns the token the request carries: in the Authorization header,
@@ -345,7 +349,7 @@ func (a *Auth) Credentials(r *http.Request) (Credentials, error) {
 		}
 		c.URL = u
 	}
-	c.Certificate = func() (*x509.Certificate, error) { return a.clientCertificate(r) }
+	c.request = r // for the client certificate, read only if the token is bound to one
 	return c, nil
 }
 

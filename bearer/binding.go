@@ -70,11 +70,15 @@ func (a *Auth) bind(ctx context.Context, claims *verifier.Claims, c Credentials)
 	}
 	if x5t := claims.CertificateThumbprint(); x5t != "" {
 		var cert *x509.Certificate
-		if c.Certificate != nil {
-			var err error
-			if cert, err = c.Certificate(); err != nil {
-				return err
-			}
+		var err error
+		switch {
+		case c.Certificate != nil:
+			cert, err = c.Certificate()
+		case c.request != nil:
+			cert, err = a.clientCertificate(c.request)
+		}
+		if err != nil {
+			return err
 		}
 		if cert == nil {
 			return &BindingError{"certificate-bound token without a client certificate"}

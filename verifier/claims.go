@@ -29,8 +29,9 @@ type Claims struct {
 	clientID  string
 	azp       string
 	scopes    scopes.Set
-	// cnf holds the "cnf" (confirmation) claim's key bindings, if any.
-	cnf confirmation
+	// cnf holds the "cnf" (confirmation) claim's key bindings, or nil:
+	// most tokens have none, and carry no room for them.
+	cnf *confirmation
 
 	algorithm string
 	keyID     string
@@ -52,7 +53,10 @@ var (
 // footprint estimates the memory the Claims hold: the value, the claims
 // JSON their strings point into, the key ID and an audience list.
 func (c *Claims) footprint() int {
-	n := claimsSize + len(c.raw) + len(c.keyID) + len(c.cnf.jkt) + len(c.cnf.x5t)
+	n := claimsSize + len(c.raw) + len(c.keyID)
+	if c.cnf != nil {
+		n += int(reflect.TypeFor[confirmation]().Size()) + len(c.cnf.jkt) + len(c.cnf.x5t)
+	}
 	if len(c.audience) > len(c.audBuf) {
 		n += cap(c.audience) * stringSize
 	}
@@ -107,14 +111,24 @@ func (c *Claims) Scopes() scopes.Set { return c.scopes }
 // thumbprint of the key a DPoP-bound token is bound to (RFC 9449 section
 // 6), or "" for a token not bound to a DPoP key. Package bearer checks it
 // against the request's DPoP proof.
-func (c *Claims) KeyThumbprint() string { return c.cnf.jkt }
+func (c *Claims) KeyThumbprint() string {
+	if c.cnf == nil {
+		return ""
+	}
+	return c.cnf.jkt
+}
 
 // CertificateThumbprint returns the "x5t#S256" member of the "cnf" claim:
 // the base64url SHA-256 of the client certificate a certificate-bound
 // token is bound to (RFC 8705 section 3.1), or "" for a token not bound to
 // a certificate. Package bearer checks it against the TLS client
 // certificate.
-func (c *Claims) CertificateThumbprint() string { return c.cnf.x5t }
+func (c *Claims) CertificateThumbprint() string {
+	if c.cnf == nil {
+		return ""
+	}
+	return c.cnf.x5t
+}
 
 // Actor is the "act" claim of a token obtained by delegation (RFC 8693
 // section 4.1): the party acting on behalf of the subject. Its own "act",
@@ -335,19 +349,19 @@ type confirmation struct {
 // readConfirmation reads the "cnf" claim, which must be an object; "jkt"
 // and "x5t#S256", when present, must be non-empty strings. Other members
 // (such as "jwk" or "kid") are read past.
-func readConfirmation(r *objectReader) (confirmation, error) {
+func readConfirmation(r *objectReader) (*confirmation, error) {
 	v, err := r.Value("cnf", '{')
 	if err != nil {
-		return confirmation{}, err
+		return nil, err
 	}
 	var cnf struct {
 		JKT jsontext.Value `json:"jkt"`
 		X5T jsontext.Value `json:"x5t#S256"`
 	}
 	if err := json.Unmarshal(v, &cnf); err != nil {
-		return confirmation{}, r.ValueError(errJSONType, v, "cnf")
+		return nil, r.ValueError(errJSONType, v, "cnf")
 	}
-	var out confirmation
+	out := new(confirmation)
 	for _, m := range []struct {
 		raw jsontext.Value
 		dst *string
@@ -358,7 +372,7 @@ func readConfirmation(r *objectReader) (confirmation, error) {
 		// Present, so a non-empty string: null, "" or another type would
 		// leave a binding that cannot be checked.
 		if m.raw.Kind() != '"' || json.Unmarshal(m.raw, m.dst) != nil || *m.dst == "" {
-			return confirmation{}, r.ValueError(errJSONType, v, "cnf")
+			return nil, r.ValueError(errJSONType, v, "cnf")
 		}
 	}
 	return out, nil
