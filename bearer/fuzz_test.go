@@ -91,7 +91,7 @@ func fzFixedText(t testing.TB, a *bearer.Auth) string {
 // repeats an input longer than 16 bytes. Seeds are in
 // testdata/fuzz/FuzzAuthorizationHeader; run with
 //
-//	go test ./internal/httpauth/ -run '^$' -fuzz '^FuzzAuthorizationHeader$' -fuzztime 60s
+//	go test ./bearer/ -run '^$' -fuzz '^FuzzAuthorizationHeader$' -fuzztime 60s
 func FuzzAuthorizationHeader(f *testing.F) {
 	a := fzNewAuth(f)
 	fixed := fzFixedText(f, a)

@@ -1,7 +1,7 @@
 package echomw_test
 
 // Echo-specific behaviour. What every adapter must answer alike is checked
-// by the conformance table in internal/httpauth; this file checks how the
+// by the conformance table of package bearertest; this file checks how the
 // answers travel through Echo: as *echo.HTTPError through middleware and
 // HTTPErrorHandler, and claims in the request context.
 

@@ -1,7 +1,7 @@
 package ginmw_test
 
 // Gin-specific behaviour. What every adapter must answer alike is checked
-// by the conformance table in internal/httpauth; this file checks how a
+// by the conformance table of package bearertest; this file checks how a
 // failure travels through Gin: the chain aborted, the error in c.Errors for
 // logging middleware, and claims in the request context rather than c.Keys.
 

@@ -2,7 +2,8 @@
 // issuer on loopback that mints the tokens, and prints curl commands to try
 // them:
 //
-//	go run ./examples/echo
+//	GOWORK=$PWD/all.work go run ./echomw/example   # from the repository root
+//	go run ./example                              # from echomw/
 //
 // The API, a drone-mapping service:
 //

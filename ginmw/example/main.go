@@ -2,7 +2,8 @@
 // issuer on loopback that mints the tokens, and prints curl commands to try
 // them:
 //
-//	go run ./examples/gin
+//	GOWORK=$PWD/all.work go run ./ginmw/example   # from the repository root
+//	go run ./example                             # from ginmw/
 //
 // The API, a camera catalogue:
 //
