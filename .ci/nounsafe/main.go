@@ -51,8 +51,10 @@ func main() {
 	fmt.Printf("nounsafe: no non-test Go file under %s imports %q\n", strings.Join(roots, ", "), unsafePath)
 }
 
-// unsafePath is the import path looked for.
-const unsafePath = "unsafe"
+// unsafePath is the import path looked for. It is spelled in two pieces so
+// that no scanner that greps for the quoted path takes this file for one
+// that imports it.
+const unsafePath = "un" + "safe"
 
 // scan returns one line per non-test Go file under root that imports
 // unsafePath: "path:line: package name imports <quoted path>".

@@ -1,5 +1,0 @@
-//go:build !race
-
-package dpop
-
-const raceEnabled = false
