@@ -304,11 +304,9 @@ func (i *Interceptors) credentials(ctx context.Context, fullMethod string) (bear
 		return c, &bearer.RequestError{Description: "more than one authorization metadata value"}
 	}
 	p, _ := peer.FromContext(ctx)
-	var tlsInfo *credentials.TLSInfo
+	isTLS := false
 	if p != nil {
-		if info, ok := p.AuthInfo.(credentials.TLSInfo); ok {
-			tlsInfo = &info
-		}
+		_, isTLS = p.AuthInfo.(credentials.TLSInfo)
 	}
 	if c.DPoP {
 		// A gRPC call is an HTTP/2 POST to /<service>/<method> at the
@@ -321,15 +319,19 @@ func (i *Interceptors) credentials(ctx context.Context, fullMethod string) (bear
 			return c, &bearer.RequestError{Description: "no authority in the call"}
 		}
 		c.URL = &url.URL{Scheme: "http", Host: authority[0], Path: fullMethod}
-		if tlsInfo != nil {
+		if isTLS {
 			c.URL.Scheme = "https"
 		}
 	}
-	c.Certificate = func() (*x509.Certificate, error) {
-		if tlsInfo == nil || len(tlsInfo.State.PeerCertificates) == 0 {
-			return nil, nil
+	if isTLS {
+		// Read only for a certificate-bound token.
+		c.Certificate = func() (*x509.Certificate, error) {
+			certs := p.AuthInfo.(credentials.TLSInfo).State.PeerCertificates
+			if len(certs) == 0 {
+				return nil, nil
+			}
+			return certs[0], nil
 		}
-		return tlsInfo.State.PeerCertificates[0], nil
 	}
 	return c, nil
 }
