@@ -466,9 +466,8 @@ func (a *Auth) check(ctx context.Context, creds func() (Credentials, error), req
 		if err != nil && a.dpop != nil {
 			// The refusal names the scheme the request used, which only
 			// its credentials tell.
-			if c, cerr := creds(); cerr == nil && c.DPoP {
-				err = &dpopRequestError{err}
-			}
+			c, cerr := creds()
+			err = schemed(err, cerr == nil && c.DPoP)
 		}
 		return ctx, err
 	}
@@ -482,27 +481,17 @@ func (a *Auth) check(ctx context.Context, creds func() (Credentials, error), req
 		if optional && errors.Is(err, ErrNoCredentials) {
 			return ctx, nil
 		}
-		if c.DPoP {
-			err = &dpopRequestError{err}
-		}
-		return ctx, err
+		return ctx, schemed(err, c.DPoP)
 	}
 	if claims, err = a.v.Verify(ctx, c.Token); err == nil {
 		err = a.bind(ctx, claims, c)
 	}
 	if err != nil {
-		if c.DPoP {
-			err = &dpopRequestError{err}
-		}
-		return ctx, err
+		return ctx, schemed(err, c.DPoP)
 	}
 	// On a scope failure, the context carries the claims, so that an
 	// error handler can log who was refused.
-	err = req.Check(claims.Scopes())
-	if err != nil && c.DPoP {
-		err = &dpopRequestError{err}
-	}
-	return verifier.NewContext(ctx, claims), err
+	return verifier.NewContext(ctx, claims), schemed(req.Check(claims.Scopes()), c.DPoP)
 }
 
 // IsPreflight reports whether r is a CORS preflight request: OPTIONS with an

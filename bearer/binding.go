@@ -43,6 +43,14 @@ type dpopRequestError struct{ err error }
 func (e *dpopRequestError) Error() string { return e.err.Error() }
 func (e *dpopRequestError) Unwrap() error { return e.err }
 
+// schemed returns err, marked as the refusal of a DPoP request if isDPoP.
+func schemed(err error, isDPoP bool) error {
+	if err == nil || !isDPoP {
+		return err
+	}
+	return &dpopRequestError{err}
+}
+
 // bind checks that the request proves what the token's "cnf" claim binds it
 // to: the key of its DPoP proof (RFC 9449 section 7.1), the certificate of
 // its TLS connection (RFC 8705 section 3).
