@@ -31,6 +31,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/jwtgate/jwtgate/scopes"
 )
@@ -160,8 +161,12 @@ func (ruleHandler) ServeHTTP(http.ResponseWriter, *http.Request) {}
 
 // New returns the policy of the rules, giving def to requests none
 // matches. It returns a [*RuleError] for the first rule whose pattern is
-// invalid or conflicts with an earlier one.
+// invalid or conflicts with an earlier one, and [ErrServeMux121] when the
+// program runs ServeMux with Go 1.21's rules.
 func New(def Access, rules ...Rule) (*Policy, error) {
+	if !muxGo122() {
+		return nil, ErrServeMux121
+	}
 	p := &Policy{mux: http.NewServeMux(), rules: append([]Rule(nil), rules...), def: def}
 	for i, rule := range p.rules {
 		if err := register(p.mux, rule.Pattern, ruleHandler(i)); err != nil {
@@ -170,6 +175,25 @@ func New(def Access, rules ...Rule) (*Policy, error) {
 	}
 	return p, nil
 }
+
+// ErrServeMux121 is returned by [New] when the program's http.ServeMux
+// follows Go 1.21's rules (GODEBUG httpmuxgo121=1, set in the environment,
+// a go.mod godebug line or a //go:debug directive). Those rules read
+// methods and wildcards as literal text, so "GET /admin/" would match no
+// request and its requests would fall to a more general, maybe public,
+// rule: no policy is built rather than one that decides otherwise than its
+// rules say.
+var ErrServeMux121 = errors.New("policy: net/http ServeMux runs with GODEBUG httpmuxgo121=1 (Go 1.21 patterns); policies need Go 1.22 patterns")
+
+// muxGo122 reports whether ServeMux follows Go 1.22's pattern rules. The
+// GODEBUG setting is read once, at program start, so one probe will do.
+var muxGo122 = sync.OnceValue(func() bool {
+	mux := http.NewServeMux()
+	mux.Handle("GET /{probe}", ruleHandler(0))
+	h, _ := mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/x"}})
+	_, ok := h.(ruleHandler)
+	return ok
+})
 
 // register adds a pattern to mux, turning ServeMux's panic on an invalid
 // or conflicting pattern into an error: the standard library offers no
