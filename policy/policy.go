@@ -309,9 +309,14 @@ func CanonicalPath(escaped string) (string, error) {
 	if !strings.HasPrefix(escaped, "/") {
 		return "", &PathError{"path does not start with /"}
 	}
+	// Without a percent sign nothing is decoded: the path is checked and
+	// returned as it is, with no copy.
+	decode := strings.IndexByte(escaped, '%') >= 0
 	var b strings.Builder
+	if decode {
+		b.Grow(len(escaped))
+	}
 	rest := escaped[1:]
-	b.Grow(len(escaped))
 	for {
 		seg, more, found := strings.Cut(rest, "/")
 		if seg == "" && found {
@@ -321,12 +326,17 @@ func CanonicalPath(escaped string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		b.WriteByte('/')
-		b.WriteString(dec)
+		if decode {
+			b.WriteByte('/')
+			b.WriteString(dec)
+		}
 		if !found {
 			break
 		}
 		rest = more
+	}
+	if !decode {
+		return escaped, nil
 	}
 	return b.String(), nil
 }
