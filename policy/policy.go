@@ -138,10 +138,12 @@ type RuleError struct {
 	Err     error  // why it is refused
 }
 
+// Error returns "policy: rule N (pattern): reason", N counting from 1.
 func (e *RuleError) Error() string {
 	return fmt.Sprintf("policy: rule %d (%q): %v", e.Index+1, e.Pattern, e.Err)
 }
 
+// Unwrap returns the reason, Err.
 func (e *RuleError) Unwrap() error { return e.Err }
 
 // Policy maps requests to the access they need. It is immutable and safe
@@ -291,6 +293,7 @@ type PathError struct {
 	Reason string // such as "encoded slash" or "dot segment"
 }
 
+// Error returns "policy: ambiguous request path: " and the reason.
 func (e *PathError) Error() string { return "policy: ambiguous request path: " + e.Reason }
 
 // Is reports whether target is ErrAmbiguousPath.
