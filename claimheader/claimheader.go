@@ -203,7 +203,8 @@ func (h *Headers) Strip(hdr http.Header) {
 
 // Set strips hdr (see [Headers.Strip]) and sets the headers of claims. It
 // returns an error, and sets nothing, if a claim value cannot be sent in a
-// header (a control character); hdr is then stripped all the same.
+// header (a control character, or a space at either end); hdr is then
+// stripped all the same.
 //
 // Each header set has exactly one value. A claim whose value is empty, and
 // a custom claim that is absent or null, is not sent. A value is refused,
