@@ -182,7 +182,7 @@ func Cases() []Case {
 		{Name: "authenticated/valid_no_scope", Method: "GET", Target: "/me", Token: Valid, Status: ok, Want: claims("")},
 		{Name: "authenticated/no_tenant_claim", Method: "GET", Target: "/me", Token: Valid, Scope: "read", Claims: map[string]any{"tenant_id": nil}, Status: ok,
 			Header: []Field{{"X-Auth-Tenant", "evil"}},
-			Want: map[string]string{SubjectHeader: Subject, ClientIDHeader: ClientID, ScopesHeader: "read", IssuerHeader: IssuerValue}},
+			Want:   map[string]string{SubjectHeader: Subject, ClientIDHeader: ClientID, ScopesHeader: "read", IssuerHeader: IssuerValue}},
 		{Name: "authenticated/expired", Method: "GET", Target: "/me", Token: Expired, Status: unauthorized, Challenge: chInvalidToken},
 		{Name: "authenticated/bad_signature", Method: "GET", Target: "/me", Token: BadSignature, Status: unauthorized, Challenge: chInvalidToken},
 		{Name: "authenticated/other_audience", Method: "GET", Target: "/me", Token: OtherAudience, Status: unauthorized, Challenge: chInvalidToken},
