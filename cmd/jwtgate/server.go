@@ -226,7 +226,7 @@ func (s *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	status := rec.finalStatus()
 	attrs := []slog.Attr{
 		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
+		slog.String("path", r.URL.EscapedPath()),
 		slog.Int("status", status),
 		slog.String("outcome", outcome),
 		slog.Float64("duration_ms", float64(total.Microseconds())/1000),

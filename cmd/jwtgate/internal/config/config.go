@@ -385,11 +385,11 @@ func (d *decoder) tls(n *yaml.Node, opts Options) *TLS {
 		"client_auth": func(v *yaml.Node) {
 			clientAuth = v
 			if s, ok := d.str(v, "tls.client_auth"); ok {
-				haveAuth = true
 				switch s {
 				case "request":
+					haveAuth = true
 				case "require":
-					require = true
+					haveAuth, require = true, true
 				default:
 					d.errorf(v, "tls.client_auth must be request or require, not %q", s)
 				}
