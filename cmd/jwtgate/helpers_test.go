@@ -214,3 +214,5 @@ func get(t *testing.T, url string) (int, string) {
 	require.NoError(t, err)
 	return resp.StatusCode, string(body)
 }
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

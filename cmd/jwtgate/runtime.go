@@ -58,8 +58,8 @@ type buildEnv struct {
 
 // build makes cfg live, without I/O beyond reading the TLS files: nothing
 // is fetched until start. Its error is a config.Errors.
-func build(cfg *config.Config, env buildEnv) (rt *runtime, err error) {
-	rt = &runtime{cfg: cfg, closed: make(chan struct{})}
+func build(cfg *config.Config, env buildEnv) (_ *runtime, err error) {
+	rt := &runtime{cfg: cfg, closed: make(chan struct{})}
 	rt.refs.Store(1)
 	defer func() {
 		if err != nil {
