@@ -40,7 +40,7 @@ func TestProxyMode(t *testing.T) {
 			wantUpNone: []string{"X-Auth-Subject", "X_auth_subject"}, wantOutcome: "public"},
 		{name: "no token", method: "GET", path: "/items/", wantStatus: 401, wantOutcome: "no_credentials"},
 		{name: "scope read", method: "GET", path: "/items/1?x=/public/", token: read, wantStatus: 200,
-			wantUp: map[string][]string{"X-Auth-Subject": {"dashboard"}, "X-Auth-Client-Id": {"dash-client"}, "X-Auth-Scopes": {"read"}},
+			wantUp:     map[string][]string{"X-Auth-Subject": {"dashboard"}, "X-Auth-Client-Id": {"dash-client"}, "X-Auth-Scopes": {"read"}},
 			wantUpNone: []string{"Authorization"}, wantOutcome: "allowed"},
 		{name: "forged claim headers replaced", method: "GET", path: "/items/", token: read,
 			header:     map[string]string{"X-Auth-Subject": "admin", "X_Auth_Scopes": "admin", "x-auth-client-id": "evil"},
