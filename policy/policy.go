@@ -31,6 +31,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/jwtgate/jwtgate/scopes"
 )
@@ -137,10 +138,12 @@ type RuleError struct {
 	Err     error  // why it is refused
 }
 
+// Error returns "policy: rule N (pattern): reason", N counting from 1.
 func (e *RuleError) Error() string {
 	return fmt.Sprintf("policy: rule %d (%q): %v", e.Index+1, e.Pattern, e.Err)
 }
 
+// Unwrap returns the reason, Err.
 func (e *RuleError) Unwrap() error { return e.Err }
 
 // Policy maps requests to the access they need. It is immutable and safe
@@ -160,8 +163,12 @@ func (ruleHandler) ServeHTTP(http.ResponseWriter, *http.Request) {}
 
 // New returns the policy of the rules, giving def to requests none
 // matches. It returns a [*RuleError] for the first rule whose pattern is
-// invalid or conflicts with an earlier one.
+// invalid or conflicts with an earlier one, and [ErrServeMux121] when the
+// program runs ServeMux with Go 1.21's rules.
 func New(def Access, rules ...Rule) (*Policy, error) {
+	if !muxGo122() {
+		return nil, ErrServeMux121
+	}
 	p := &Policy{mux: http.NewServeMux(), rules: append([]Rule(nil), rules...), def: def}
 	for i, rule := range p.rules {
 		if err := register(p.mux, rule.Pattern, ruleHandler(i)); err != nil {
@@ -170,6 +177,25 @@ func New(def Access, rules ...Rule) (*Policy, error) {
 	}
 	return p, nil
 }
+
+// ErrServeMux121 is returned by [New] when the program's http.ServeMux
+// follows Go 1.21's rules (GODEBUG httpmuxgo121=1, set in the environment,
+// a go.mod godebug line or a //go:debug directive). Those rules read
+// methods and wildcards as literal text, so "GET /admin/" would match no
+// request and its requests would fall to a more general, maybe public,
+// rule: no policy is built rather than one that decides otherwise than its
+// rules say.
+var ErrServeMux121 = errors.New("policy: net/http ServeMux runs with GODEBUG httpmuxgo121=1 (Go 1.21 patterns); policies need Go 1.22 patterns")
+
+// muxGo122 reports whether ServeMux follows Go 1.22's pattern rules. The
+// GODEBUG setting is read once, at program start, so one probe will do.
+var muxGo122 = sync.OnceValue(func() bool {
+	mux := http.NewServeMux()
+	mux.Handle("GET /{probe}", ruleHandler(0))
+	h, _ := mux.Handler(&http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/x"}})
+	_, ok := h.(ruleHandler)
+	return ok
+})
 
 // register adds a pattern to mux, turning ServeMux's panic on an invalid
 // or conflicting pattern into an error: the standard library offers no
@@ -267,6 +293,7 @@ type PathError struct {
 	Reason string // such as "encoded slash" or "dot segment"
 }
 
+// Error returns "policy: ambiguous request path: " and the reason.
 func (e *PathError) Error() string { return "policy: ambiguous request path: " + e.Reason }
 
 // Is reports whether target is ErrAmbiguousPath.
@@ -285,9 +312,14 @@ func CanonicalPath(escaped string) (string, error) {
 	if !strings.HasPrefix(escaped, "/") {
 		return "", &PathError{"path does not start with /"}
 	}
+	// Without a percent sign nothing is decoded: the path is checked and
+	// returned as it is, with no copy.
+	decode := strings.IndexByte(escaped, '%') >= 0
 	var b strings.Builder
+	if decode {
+		b.Grow(len(escaped))
+	}
 	rest := escaped[1:]
-	b.Grow(len(escaped))
 	for {
 		seg, more, found := strings.Cut(rest, "/")
 		if seg == "" && found {
@@ -297,12 +329,17 @@ func CanonicalPath(escaped string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		b.WriteByte('/')
-		b.WriteString(dec)
+		if decode {
+			b.WriteByte('/')
+			b.WriteString(dec)
+		}
 		if !found {
 			break
 		}
 		rest = more
+	}
+	if !decode {
+		return escaped, nil
 	}
 	return b.String(), nil
 }
