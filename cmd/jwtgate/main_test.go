@@ -47,7 +47,7 @@ policy:
 	}{
 		{"valid", good, 0, "ok: %s: mode forward_auth, listen 127.0.0.1:0, admin off, 1 issuer, 0 policy rules (default authenticated)\n", ""},
 		{"several errors", strings.Replace(good, "listen: 127.0.0.1:0\n", "", 1) + "scope: read\n", 1, "",
-			"%[1]s:10: unknown key \"scope\"\n%[1]s:1: missing key \"listen\"\n"},
+			"%[1]s:1: missing key \"listen\"\n%[1]s:10: unknown key \"scope\"\n"},
 		{"secret too short", strings.Replace(good, "secret_file: hmac", "secret_file: short", 1), 1, "",
 			"%s:7: issuer \"my-client\": the secret of secret_file has 12 bytes; at least 32 are needed\n"},
 		{"bad header name", good + "headers:\n  subject: \"X Subject\"\n", 1, "", "%s:12: headers: "},

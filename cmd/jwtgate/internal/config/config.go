@@ -179,6 +179,7 @@ func Parse(file string, data []byte, opts Options) (*Config, error) {
 	}
 	c := d.config(resolve(root), opts)
 	if len(d.errs) > 0 {
+		slices.SortStableFunc(d.errs, func(a, b *Error) int { return a.Line - b.Line })
 		return nil, d.errs
 	}
 	c.File = file

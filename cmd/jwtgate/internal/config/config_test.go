@@ -158,8 +158,8 @@ func TestParseErrors(t *testing.T) {
 			[]string{`jwtgate.yaml:1: missing key "upstream" (required in mode proxy)`}},
 		{"forward_auth with upstream, without trusted proxies", strings.Replace(base, "mode: proxy", "mode: forward_auth", 1),
 			[]string{
-				`jwtgate.yaml:4: upstream is only for mode proxy`,
 				`jwtgate.yaml:1: missing key "trusted_proxies" (required in mode forward_auth)`,
+				`jwtgate.yaml:4: upstream is only for mode proxy`,
 			}},
 		{"forward_auth section in proxy mode", base + "forward_auth:\n  path_prefix: /x\n",
 			[]string{`jwtgate.yaml:12: forward_auth is only for mode forward_auth`}},
@@ -194,14 +194,24 @@ func TestParseErrors(t *testing.T) {
 		{"not an address", base + "trusted_proxies: [proxy.local]\n",
 			[]string{`jwtgate.yaml:11: trusted_proxies: "proxy.local" is neither an address nor a prefix such as 10.0.0.0/8`}},
 		{"tls without key, bad client_auth", base + "tls:\n  cert_file: a.crt\n  client_auth: maybe\n", []string{
-			`jwtgate.yaml:13: tls.client_auth must be request or require, not "maybe"`,
 			`jwtgate.yaml:12: missing key "key_file" in tls`,
+			`jwtgate.yaml:13: tls.client_auth must be request or require, not "maybe"`,
 		}},
 		{"client_auth without CA", base + "tls:\n  cert_file: a.crt\n  key_file: a.key\n  client_auth: require\n",
 			[]string{`jwtgate.yaml:14: tls.client_auth needs tls.client_ca_file`}},
 		{"certificate header without trusted proxies", base + "client_certificate_header: X-Cert\n",
 			[]string{`jwtgate.yaml:1: client_certificate_header needs trusted_proxies`}},
 		{"two documents", base + "---\nmode: proxy\n", []string{"jwtgate.yaml:11: more than one YAML document"}},
+		{"policy errors at their lines", strings.Replace(base, "  default: deny\n", "  default: maybe\n  rules:\n    - pattern: /x\n      scope: [read]\n    - pattern: \"GET /{bad\"\n      allow: public\n", 1), []string{
+			`jwtgate.yaml:10: default must be deny, public or authenticated, not "maybe"`,
+			`jwtgate.yaml:12: rule needs one of allow, scopes, any_scopes`,
+			`jwtgate.yaml:13: unknown key "scope" in rule (known: pattern, allow, scopes, any_scopes)`,
+			`jwtgate.yaml:14: bad pattern "GET /{bad": at offset 5: bad wildcard segment (must end with '}')`,
+		}},
+		{"policy and other errors together", strings.Replace(base, "  default: deny\n", "  default: deny\n  rules: 3\n", 1) + "leeway: 1\n", []string{
+			`jwtgate.yaml:11: rules must be a list of rules, not the number 3`,
+			`jwtgate.yaml:12: leeway: invalid duration "1" (write it as 30s, 5m or 1h30m)`,
+		}},
 		{"several errors at once", base + "scope: read\nleeway: forever\n", []string{
 			`jwtgate.yaml:11: unknown key "scope"`,
 			`jwtgate.yaml:12: leeway: invalid duration "forever" (write it as 30s, 5m or 1h30m)`,

@@ -12,6 +12,7 @@ type Error struct {
 	Msg  string // what is wrong, never a secret's value
 }
 
+// Error returns "file:line: message", or "file: message" without a line.
 func (e *Error) Error() string {
 	if e.Line <= 0 {
 		return fmt.Sprintf("%s: %s", e.File, e.Msg)
@@ -19,8 +20,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
 }
 
-// Errors is every problem found in a file, in the order of the file
-// (problems found while building come last).
+// Errors is every problem found in a file, in the order of their lines.
 type Errors []*Error
 
 // Error returns the problems, one a line.
