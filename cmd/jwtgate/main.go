@@ -147,6 +147,11 @@ func plural(n int, what string) string {
 
 // serve runs the gateway until ctx ends, reloading on SIGHUP.
 func serve(ctx context.Context, opts serverOptions, stderr io.Writer) int {
+	// Before anything is logged, so that a SIGHUP sent once the
+	// "listening" line shows never finds the default action (exit).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	s, err := newServer(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -157,9 +162,6 @@ func serve(ctx context.Context, opts serverOptions, stderr io.Writer) int {
 		_ = s.Shutdown(context.Background())
 		return 1
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	for {
 		select {
 		case <-hup:

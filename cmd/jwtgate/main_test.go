@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -127,6 +128,12 @@ policy:
 	}, 10*time.Second, time.Millisecond, "no listening line in %s", logs)
 	status, body := get(t, "http://"+admin+"/readyz")
 	assert.Equal(t, 200, status, "/readyz with static keys: %s", body)
+
+	self, err := os.FindProcess(os.Getpid())
+	require.NoError(t, err)
+	require.NoError(t, self.Signal(syscall.SIGHUP), "sending SIGHUP")
+	require.Eventually(t, func() bool { return len(logs.withMsg(t, "reloaded")) == 1 }, 10*time.Second, time.Millisecond,
+		"no reload after SIGHUP; logs:\n%s", logs)
 	cancel()
 	select {
 	case code := <-done:

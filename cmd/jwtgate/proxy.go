@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -15,7 +16,7 @@ import (
 )
 
 // newProxy returns the reverse proxy to the upstream and its transport.
-func newProxy(u *config.Upstream, trusted []netip.Prefix) (*httputil.ReverseProxy, *http.Transport) {
+func newProxy(u *config.Upstream, trusted []netip.Prefix, logger *slog.Logger) (*httputil.ReverseProxy, *http.Transport) {
 	transport := &http.Transport{
 		// The upstream is reached directly, whatever HTTP_PROXY says.
 		Proxy: nil,
@@ -54,6 +55,7 @@ func newProxy(u *config.Upstream, trusted []netip.Prefix) (*httputil.ReverseProx
 		// upstream writes them.
 		FlushInterval: -1,
 		ErrorHandler:  proxyError,
+		ErrorLog:      slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	return proxy, transport
 }

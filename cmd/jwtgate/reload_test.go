@@ -268,4 +268,9 @@ func TestShutdownWaitsForRequests(t *testing.T) {
 	require.NoError(t, <-done)
 	_, err := http.Get(g.url("/public/x"))
 	assert.Error(t, err, "a request after shutdown")
+	select {
+	case <-g.current.Load().closed:
+	default:
+		t.Error("the runtime is not closed after Shutdown")
+	}
 }

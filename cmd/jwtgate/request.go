@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -23,7 +22,6 @@ const maxRequestIDLen = 128
 // reqState is what the layers of one request tell the access log.
 type reqState struct {
 	id          string
-	logger      *slog.Logger
 	result      gateway.Result
 	haveResult  bool
 	upstream    time.Duration // the upstream's part, in proxy mode

@@ -150,7 +150,7 @@ func build(cfg *config.Config, env buildEnv) (_ *runtime, err error) {
 
 	switch cfg.Mode {
 	case config.ModeProxy:
-		proxy, transport := newProxy(cfg.Upstream, cfg.TrustedProxies)
+		proxy, transport := newProxy(cfg.Upstream, cfg.TrustedProxies, env.logger)
 		rt.transport = transport
 		rt.handler = gw.Handler(upstreamTimer(env.metrics, proxy))
 	default:

@@ -213,7 +213,7 @@ func (s *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	id := requestID(r, rt.cfg.TrustedProxies)
 	r.Header.Set(requestIDHeader, id)
 	w.Header().Set(requestIDHeader, id)
-	st := &reqState{id: id, logger: s.logger.With("request_id", id)}
+	st := &reqState{id: id}
 	rec := &recorder{ResponseWriter: w}
 	rt.handler.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), stateKey{}, st)))
 
@@ -225,6 +225,7 @@ func (s *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	s.metrics.Request(outcome, total-st.upstream)
 	status := rec.finalStatus()
 	attrs := []slog.Attr{
+		slog.String("request_id", id),
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.EscapedPath()),
 		slog.Int("status", status),
@@ -244,7 +245,7 @@ func (s *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	if status >= 500 {
 		level = slog.LevelWarn
 	}
-	st.logger.LogAttrs(r.Context(), level, "request", attrs...)
+	s.logger.LogAttrs(r.Context(), level, "request", attrs...)
 }
 
 // acquire returns the current runtime with a reference taken, or nil once
