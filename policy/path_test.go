@@ -212,8 +212,9 @@ func TestDecide(t *testing.T) {
 	}
 }
 
-// FuzzCanonicalPath checks that CanonicalPath never panics, and that what
-// it accepts is a fixed point: the output escaped again (as url.URL does
+// FuzzCanonicalPath checks that CanonicalPath never panics, that Match
+// takes the paths it returns (and, for paths without escapes, only those),
+// and that what it accepts is a fixed point: the output escaped again (as url.URL does
 // for a server's handler) canonicalises to itself, starts with "/", and has
 // no empty, "." or ".." segment, no "/" or "\" inside a segment and no
 // control character. Run with
@@ -224,8 +225,16 @@ func FuzzCanonicalPath(f *testing.F) {
 		"/%00", "/a%23b", "a", `/a\b`, "/caf%C3%A9", "/%FF", "/a%25b", "/.;", "/...", "/%2e%2e%2e"} {
 		f.Add(s)
 	}
+	catchAll := mustNew(f, policy.Deny(), policy.Rule{Pattern: "/", Access: policy.Public()})
 	f.Fuzz(func(t *testing.T, escaped string) {
 		out, err := policy.CanonicalPath(escaped)
+		// Without escapes, the decoded path is the escaped one: Match
+		// takes it exactly when CanonicalPath does.
+		if !strings.Contains(escaped, "%") {
+			if got := catchAll.Match("GET", "", escaped).Rule; (got == 0) != (err == nil) {
+				t.Fatalf("Match(GET, %q) on a catch-all = rule %d, CanonicalPath = %v; want the catch-all exactly for a canonical path", escaped, got, err)
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, policy.ErrAmbiguousPath) {
 				t.Fatalf("CanonicalPath(%q) = %v; want an error matching ErrAmbiguousPath", escaped, err)
@@ -251,6 +260,9 @@ func FuzzCanonicalPath(f *testing.F) {
 		}
 		if strings.Count(out, "/") != strings.Count(escaped, "/") {
 			t.Fatalf("CanonicalPath(%q) = %q changed the number of segments", escaped, out)
+		}
+		if got := catchAll.Match("GET", "", out).Rule; got != 0 {
+			t.Fatalf("Match(GET, CanonicalPath(%q) = %q) on a catch-all = rule %d; want 0", escaped, out, got)
 		}
 		again := (&url.URL{Path: out}).EscapedPath()
 		out2, err := policy.CanonicalPath(again)

@@ -259,6 +259,14 @@ type Decision struct {
 // [CanonicalPath] returns it. A path that is not canonical gets the
 // default.
 func (p *Policy) Match(method, host, path string) Decision {
+	if !isCanonical(path) {
+		return Decision{Access: p.def, Rule: -1}
+	}
+	return p.match(method, host, path)
+}
+
+// match is Match for a path known to be canonical.
+func (p *Policy) match(method, host, path string) Decision {
 	if method == "" {
 		method = http.MethodGet
 	}
@@ -279,7 +287,7 @@ func (p *Policy) Decide(r *http.Request) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	return p.Match(r.Method, r.Host, path), nil
+	return p.match(r.Method, r.Host, path), nil
 }
 
 // ErrAmbiguousPath is matched by the errors of [CanonicalPath] and
@@ -344,6 +352,28 @@ func CanonicalPath(escaped string) (string, error) {
 	return b.String(), nil
 }
 
+// isCanonical reports whether path is one CanonicalPath can return: a
+// decoded path with none of the segments CanonicalPath refuses.
+func isCanonical(path string) bool {
+	if !strings.HasPrefix(path, "/") {
+		return false
+	}
+	rest := path[1:]
+	for {
+		seg, more, found := strings.Cut(rest, "/")
+		if seg == "" && found {
+			return false
+		}
+		if checkSegment(seg) != nil {
+			return false
+		}
+		if !found {
+			return true
+		}
+		rest = more
+	}
+}
+
 // segment decodes one path segment, refusing what CanonicalPath refuses.
 func segment(seg string) (string, error) {
 	dec := seg
@@ -353,21 +383,30 @@ func segment(seg string) (string, error) {
 			return "", &PathError{"invalid percent escape"}
 		}
 	}
+	if err := checkSegment(dec); err != nil {
+		return "", err
+	}
+	return dec, nil
+}
+
+// checkSegment refuses a decoded segment holding "/", "\", "#", "?" or a
+// control character, or that is a dot segment.
+func checkSegment(dec string) error {
 	for i := 0; i < len(dec); i++ {
 		switch c := dec[i]; {
 		case c == '/':
-			return "", &PathError{"encoded slash"}
+			return &PathError{"encoded slash"}
 		case c == '\\':
-			return "", &PathError{"backslash"}
+			return &PathError{"backslash"}
 		case c == '#' || c == '?':
-			return "", &PathError{"encoded delimiter"}
+			return &PathError{"encoded delimiter"}
 		case c < 0x20 || c == 0x7f:
-			return "", &PathError{"control character"}
+			return &PathError{"control character"}
 		}
 	}
 	name, _, _ := strings.Cut(dec, ";")
 	if name == "." || name == ".." {
-		return "", &PathError{"dot segment"}
+		return &PathError{"dot segment"}
 	}
-	return dec, nil
+	return nil
 }
