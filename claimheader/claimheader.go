@@ -65,13 +65,17 @@ type custom struct {
 }
 
 // Headers sets the headers of a [Mapping] on requests. It is immutable and
-// safe for concurrent use.
+// safe for concurrent use. A nil *Headers, like that of the zero Mapping,
+// strips and sets nothing.
 type Headers struct {
 	// The canonical header names of the fixed claims; "" sends nothing.
 	subject, clientID, scopes, issuer, json string
 	claims                                  []custom // sorted by claim name
 	names                                   []string // canonical, in Names order
 	folded                                  []string // folded names, for Strip
+	// lengths has bit n set if a folded name is n bytes long (bit 63: 63
+	// or more), so that Strip passes most keys over at one glance.
+	lengths uint64
 }
 
 // New checks m and returns its Headers. It refuses an invalid header name,
@@ -107,6 +111,7 @@ func New(m Mapping) (*Headers, error) {
 		canon := http.CanonicalHeaderKey(name)
 		h.names = append(h.names, canon)
 		h.folded = append(h.folded, f)
+		h.lengths |= lengthBit(len(f))
 		return canon, nil
 	}
 	var err error
@@ -149,7 +154,12 @@ func New(m Mapping) (*Headers, error) {
 // subject, client ID, scopes and issuer, then of the custom claims in the
 // order of their claim names, then the JSON header's. The slice is the
 // caller's.
-func (h *Headers) Names() []string { return slices.Clone(h.names) }
+func (h *Headers) Names() []string {
+	if h == nil {
+		return nil
+	}
+	return slices.Clone(h.names)
+}
 
 // Matches reports whether name is one of h's names when compared
 // case-insensitively with "_" and "-" taken as equal: whether [Headers.Strip]
@@ -157,6 +167,9 @@ func (h *Headers) Names() []string { return slices.Clone(h.names) }
 // header it reads itself (such as a client certificate header set by a
 // trusted proxy) is not one of the claim headers.
 func (h *Headers) Matches(name string) bool {
+	if h == nil {
+		return false
+	}
 	for _, f := range h.folded {
 		if foldEqual(name, f) {
 			return true
@@ -172,10 +185,13 @@ func (h *Headers) Matches(name string) bool {
 // map built by hand, or by a server that keeps names as sent, may hold
 // several spellings. Strip allocates nothing.
 func (h *Headers) Strip(hdr http.Header) {
-	if len(h.folded) == 0 {
+	if h == nil || len(h.folded) == 0 {
 		return
 	}
 	for k := range hdr {
+		if h.lengths&lengthBit(len(k)) == 0 {
+			continue
+		}
 		for _, f := range h.folded {
 			if foldEqual(k, f) {
 				delete(hdr, k)
@@ -187,62 +203,58 @@ func (h *Headers) Strip(hdr http.Header) {
 
 // Set strips hdr (see [Headers.Strip]) and sets the headers of claims. It
 // returns an error, and sets nothing, if a claim value cannot be sent in a
-// header (a control character); hdr is then stripped all the same.
+// header (a control character, or a space at either end); hdr is then
+// stripped all the same.
 //
 // Each header set has exactly one value. A claim whose value is empty, and
 // a custom claim that is absent or null, is not sent. A value is refused,
 // with an error wrapping [ErrInvalidValue] that names the claim, if it has
 // a control character (0x00-0x1F or 0x7F) or a leading or trailing space;
 // other bytes, UTF-8 included, are sent as they are. The custom claims and
-// the JSON header are read with one [verifier.Claims.Decode].
+// the JSON header are read with one [verifier.Claims.Decode], and only if
+// the mapping has them.
+//
+// Nil claims (a request without a token, such as one on a public route)
+// only strip hdr. A nil hdr is an error unless there is nothing to set.
 func (h *Headers) Set(hdr http.Header, claims *verifier.Claims) error {
 	h.Strip(hdr)
-	if len(h.names) == 0 {
+	if h == nil || len(h.names) == 0 || claims == nil {
 		return nil
+	}
+	if hdr == nil {
+		return errors.New("claimheader: nil header")
 	}
 	// vals[i] is the value of the header names[i]; "" sends nothing.
 	vals := make([]string, len(h.names))
 	i := 0
-	next := func(claim, name, v string) error {
-		if name == "" {
-			return nil
+	for _, f := range [...]struct{ claim, name, value string }{
+		{"sub", h.subject, claims.Subject()},
+		{"client_id", h.clientID, claims.ClientID()},
+		{"scope", h.scopes, claims.Scopes().String()},
+		{"iss", h.issuer, claims.Issuer()},
+	} {
+		if f.name == "" {
+			continue
 		}
-		if err := checkValue(claim, v); err != nil {
+		if err := checkValue(f.claim, f.value); err != nil {
 			return err
 		}
-		vals[i] = v
+		vals[i] = f.value
 		i++
-		return nil
-	}
-	if err := next("sub", h.subject, claims.Subject()); err != nil {
-		return err
-	}
-	if err := next("client_id", h.clientID, claims.ClientID()); err != nil {
-		return err
-	}
-	if err := next("scope", h.scopes, claims.Scopes().String()); err != nil {
-		return err
-	}
-	if err := next("iss", h.issuer, claims.Issuer()); err != nil {
-		return err
 	}
 	if len(h.claims) > 0 || h.json != "" {
-		members, raw, err := h.decode(claims)
+		custom := vals[i : i+len(h.claims)]
+		raw, err := h.decode(claims, custom)
 		if err != nil {
 			return err
 		}
-		for _, c := range h.claims {
-			v, err := claimValue(c.claim, members[c.claim])
-			if err != nil {
-				return err
-			}
-			if err := next(c.claim, c.name, v); err != nil {
+		for j, c := range h.claims {
+			if err := checkValue(c.claim, custom[j]); err != nil {
 				return err
 			}
 		}
 		if h.json != "" {
-			vals[i] = base64.RawURLEncoding.EncodeToString(raw)
-			i++
+			vals[len(vals)-1] = base64.RawURLEncoding.EncodeToString(raw)
 		}
 	}
 	for j, name := range h.names {
@@ -253,48 +265,101 @@ func (h *Headers) Set(hdr http.Header, claims *verifier.Claims) error {
 	return nil
 }
 
-// decode reads the claims JSON once: the members h's custom claims need,
-// and, if h has a JSON header, the compact claims object.
-func (h *Headers) decode(claims *verifier.Claims) (map[string]jsontext.Value, jsontext.Value, error) {
-	var members map[string]jsontext.Value
+// decode reads the claims JSON with one claims.Decode: the values of h's
+// custom claims into custom, and, if h has a JSON header, the compact
+// claims object, which it returns.
+func (h *Headers) decode(claims *verifier.Claims, custom []string) (jsontext.Value, error) {
+	p := &picker{claims: h.claims, vals: custom}
 	if h.json == "" {
-		if err := claims.Decode(&members); err != nil {
-			return nil, nil, fmt.Errorf("claimheader: %w", err)
+		if err := claims.Decode(p); err != nil {
+			return nil, fmt.Errorf("claimheader: %w", err)
 		}
-		return members, nil, nil
+		return nil, nil
 	}
 	var raw jsontext.Value
 	if err := claims.Decode(&raw); err != nil {
-		return nil, nil, fmt.Errorf("claimheader: %w", err)
+		return nil, fmt.Errorf("claimheader: %w", err)
 	}
 	if err := raw.Compact(); err != nil {
-		return nil, nil, fmt.Errorf("claimheader: compacting the claims: %w", err)
+		return nil, fmt.Errorf("claimheader: compacting the claims: %w", err)
 	}
 	if len(h.claims) > 0 {
-		if err := json.Unmarshal(raw, &members); err != nil {
-			return nil, nil, fmt.Errorf("claimheader: decoding the claims: %w", err)
+		if err := json.Unmarshal(raw, p); err != nil {
+			return nil, fmt.Errorf("claimheader: decoding the claims: %w", err)
 		}
 	}
-	return members, raw, nil
+	return raw, nil
+}
+
+// picker reads the header values of custom claims from the claims object,
+// without keeping (or allocating for) the members it does not need.
+type picker struct {
+	claims []custom // sorted by claim name
+	vals   []string // vals[i] receives the value of claims[i]
+	buf    [64]byte // room for a member name, not to allocate one
+}
+
+// UnmarshalJSONFrom reads the claims object from dec.
+func (p *picker) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	if tok.Kind() != '{' {
+		return errors.New("claimheader: the claims are not a JSON object")
+	}
+	for dec.PeekKind() != '}' {
+		quoted, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		name, err := jsontext.AppendUnquote(p.buf[:0], quoted)
+		if err != nil {
+			return err
+		}
+		i, found := slices.BinarySearchFunc(p.claims, name, func(c custom, name []byte) int {
+			switch { // string(name) in a comparison does not allocate
+			case c.claim < string(name):
+				return -1
+			case c.claim > string(name):
+				return 1
+			}
+			return 0
+		})
+		if !found {
+			if err := dec.SkipValue(); err != nil {
+				return err
+			}
+			continue
+		}
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		if p.vals[i], err = claimValue(v); err != nil {
+			return fmt.Errorf("claimheader: claim %q: %w", p.claims[i].claim, err)
+		}
+	}
+	_, err = dec.ReadToken()
+	return err
 }
 
 // claimValue returns the header value of a custom claim's JSON value v:
-// a string's text, "" for an absent or null claim, else compact JSON.
-func claimValue(claim string, v jsontext.Value) (string, error) {
+// a string's text, "" for null, else compact JSON.
+func claimValue(v jsontext.Value) (string, error) {
 	switch v.Kind() {
-	case 0, 'n': // absent, null
+	case 'n':
 		return "", nil
 	case '"':
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return "", fmt.Errorf("claimheader: claim %q: %w", claim, err)
-		}
-		return s, nil
+		var buf [128]byte
+		s, err := jsontext.AppendUnquote(buf[:0], v)
+		return string(s), err
 	}
-	if err := v.Compact(); err != nil {
-		return "", fmt.Errorf("claimheader: claim %q: %w", claim, err)
+	c := v.Clone() // v belongs to the decoder
+	if err := c.Compact(); err != nil {
+		return "", err
 	}
-	return string(v), nil
+	return string(c), nil
 }
 
 // checkValue refuses a value a header cannot carry faithfully; the error
@@ -341,6 +406,9 @@ func validName(name string) bool {
 	}
 	return true
 }
+
+// lengthBit returns the bit of Headers.lengths for a name of n bytes.
+func lengthBit(n int) uint64 { return 1 << min(n, 63) }
 
 // foldByte lower-cases an ASCII letter and turns "_" into "-".
 func foldByte(c byte) byte {

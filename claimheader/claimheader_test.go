@@ -6,14 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/claimheader"
+	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/verifier"
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
 )
@@ -459,4 +462,108 @@ func TestSetConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Errorf("concurrent Set: %v", err)
 	}
+}
+
+// rawIssuer signs tokens whose claims JSON is exactly
+// {"iss":...,"aud":...,"exp":...,<members>}, for claims JSON that Mint
+// cannot write (escaped member names, whitespace), with an HMAC secret: no
+// network, cheap enough for a fuzz target.
+type rawIssuer struct {
+	v      *verifier.Verifier
+	secret []byte
+	prefix string // the claims JSON before the members
+}
+
+func newRawIssuer(t testing.TB) *rawIssuer {
+	t.Helper()
+	const iss, aud = "https://raw.example.test", "https://api.example.test"
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	keys, err := jwks.SecretsByIssuer(map[string][]byte{iss: secret})
+	require.NoError(t, err, "jwks.SecretsByIssuer")
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	v, err := verifier.New(verifier.Config{
+		Issuers: []string{iss}, Audiences: []string{aud}, Keys: keys,
+		Now: func() time.Time { return now },
+	})
+	require.NoError(t, err, "verifier.New")
+	exp := strconv.FormatInt(now.Add(time.Hour).Unix(), 10)
+	return &rawIssuer{v: v, secret: secret, prefix: `{ "iss" : "` + iss + `", "aud":"` + aud + `","exp":` + exp}
+}
+
+// claims returns the verified claims of a token with the claims members.
+func (ri *rawIssuer) claims(t testing.TB, members string) *verifier.Claims {
+	t.Helper()
+	payload := ri.prefix + "," + members + "}"
+	tok, err := verifiertest.SignRaw("HS256", ri.secret, []byte(`{"alg":"HS256"}`), []byte(payload))
+	require.NoError(t, err, "verifiertest.SignRaw(%s)", payload)
+	c, err := ri.v.Verify(context.Background(), tok)
+	require.NoError(t, err, "Verify(token of %s)", payload)
+	return c
+}
+
+func TestSetCustomClaimsRawJSON(t *testing.T) {
+	ri := newRawIssuer(t)
+	long := strings.Repeat("n", 100) // longer than the name buffer
+	h := mustNew(t, claimheader.Mapping{
+		Claims: map[string]string{"tenant": "X-Tenant", long: "X-Long", "名前": "X-Name", "roles": "X-Roles", "a\"b": "X-Quote"},
+		JSON:   "X-Claims",
+	})
+	tests := []struct {
+		name    string
+		members string
+		want    http.Header // nil: refused
+	}{
+		{"escaped member name", `"ten\u0061nt":"t1"`, http.Header{"X-Tenant": {"t1"}}},
+		{"escaped value", `"tenant":"\u0074\u00e9\t"`, nil}, // a tab: refused below
+		{"long member name", `"` + long + `":"v"`, http.Header{"X-Long": {"v"}}},
+		{"non-ASCII member name", `"\u540d\u524d":"Ann", "x":1`, http.Header{"X-Name": {"Ann"}}},
+		{"quote in the member name", `"a\"b":true`, http.Header{"X-Quote": {"true"}}},
+		{"whitespace in values", "\"roles\" : [ \"a\" ,\n\t\"b\" ] , \"tenant\":\"t\"", http.Header{"X-Roles": {`["a","b"]`}, "X-Tenant": {"t"}}},
+		{"members only skipped", `"tenants":"x","rolesx":[1,{"tenant":"y"}]`, http.Header{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ri.claims(t, tt.members)
+			hdr := http.Header{"X_Tenant": {"smuggled"}}
+			err := h.Set(hdr, c)
+			if tt.want == nil {
+				require.ErrorIs(t, err, claimheader.ErrInvalidValue, "Set(hdr, claims with %s)", tt.members)
+				assert.Empty(t, hdr, "header after a refused Set")
+				return
+			}
+			require.NoError(t, err, "Set(hdr, claims with %s)", tt.members)
+			claimsJSON := hdr["X-Claims"]
+			delete(hdr, "X-Claims")
+			assert.Equal(t, tt.want, hdr, "header after Set with claims %s", tt.members)
+			require.Len(t, claimsJSON, 1, "X-Claims after Set")
+			raw, err := base64.RawURLEncoding.DecodeString(claimsJSON[0])
+			require.NoError(t, err, "base64url-decoding X-Claims")
+			var got, want map[string]any
+			require.NoError(t, json.Unmarshal(raw, &got), "unmarshalling the decoded X-Claims %s", raw)
+			require.NoError(t, c.Decode(&want), "claims.Decode")
+			assert.Equal(t, want, got, "X-Claims decoded")
+			assert.NotContains(t, string(raw), " ", "X-Claims %s: want compact JSON", raw)
+		})
+	}
+}
+
+func TestSetNil(t *testing.T) {
+	ti := newTestIssuer(t)
+	h := mustNew(t, claimheader.Mapping{Subject: "X-Auth-Subject"})
+
+	hdr := http.Header{"X_Auth_Subject": {"admin"}, "Accept": {"*/*"}}
+	require.NoError(t, h.Set(hdr, nil), "Set(hdr, nil claims)")
+	assert.Equal(t, http.Header{"Accept": {"*/*"}}, hdr, "header after Set with nil claims: stripped only")
+
+	err := h.Set(nil, ti.claims(t, verifiertest.Token{}))
+	assert.ErrorContains(t, err, "claimheader: nil header", "Set(nil, claims)")
+	assert.NoError(t, mustNew(t, claimheader.Mapping{}).Set(nil, nil), "Set(nil, nil) with the empty mapping")
+
+	var none *claimheader.Headers
+	hdr = http.Header{"X-Auth-Subject": {"kept"}}
+	none.Strip(hdr)
+	require.NoError(t, none.Set(hdr, ti.claims(t, verifiertest.Token{})), "Set on a nil *Headers")
+	assert.Equal(t, http.Header{"X-Auth-Subject": {"kept"}}, hdr, "header after Strip and Set on a nil *Headers")
+	assert.Nil(t, none.Names(), "Names of a nil *Headers")
+	assert.False(t, none.Matches("X-Auth-Subject"), "Matches on a nil *Headers")
 }

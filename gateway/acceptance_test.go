@@ -20,7 +20,7 @@ import (
 
 // newGateway returns a gateway of the table's policy and claim headers
 // that trusts iss, with cfg's other settings.
-func newGateway(t *testing.T, iss *verifiertest.Issuer, cfg gateway.Config) *gateway.Gateway {
+func newGateway(t testing.TB, iss *verifiertest.Issuer, cfg gateway.Config) *gateway.Gateway {
 	t.Helper()
 	v, err := verifier.New(iss.VerifierConfig())
 	require.NoError(t, err, "verifier.New")

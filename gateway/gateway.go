@@ -81,7 +81,10 @@ type Config struct {
 	// empty, or starts with "/" and does not end with one.
 	PathPrefix string
 	// OnResult, if set, is called once per request with its outcome, for
-	// metrics and logs. It must be fast and safe for concurrent use.
+	// metrics and logs: with the request the handler received (for
+	// forward auth, the proxy's sub-request), before the answer is
+	// written or the request passed on. It must be fast and safe for
+	// concurrent use.
 	OnResult func(r *http.Request, res Result)
 }
 

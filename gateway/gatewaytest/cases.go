@@ -1,6 +1,9 @@
 package gatewaytest
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // Mode is how the gateway sits behind the front door.
 type Mode int
@@ -282,4 +285,45 @@ func Cases() []Case {
 			Want: claims("read"), WantQuery: "x=%2F..%2Fadmin"},
 	}
 	return cs
+}
+
+// NginxAuthRequest is a Target.Adjust for nginx's auth_request in front
+// of the gateway's forward-auth endpoint (checked with Debian's nginx
+// 1.22): nginx answers 500 when the sub-request gets anything but 2xx,
+// 401 or 403; it passes WWW-Authenticate on with 401 only; and it refuses
+// a lowercase method and a repeated Authorization header with 400 itself.
+// It assumes the location passes the claim headers with proxy_set_header
+// (which replaces the client's), sets X-Forwarded-For to $remote_addr,
+// clears Authorization unless the target forwards it, and keeps nginx's
+// default of dropping header names with "_".
+func NginxAuthRequest(c *Case) {
+	switch {
+	case c.Method != strings.ToUpper(c.Method):
+		c.Status, c.Challenge = http.StatusBadRequest, AnyChallenge
+	case c.Name == "authenticated/two_authorization_headers":
+		c.Challenge = AnyChallenge
+	case c.Status == http.StatusBadRequest && strings.HasPrefix(c.Name, "path/invalid_escape"),
+		c.Status == http.StatusBadRequest && strings.HasPrefix(c.Name, "path/truncated_escape"):
+		// nginx refuses these itself, with 400.
+		c.Challenge = AnyChallenge
+	case c.Status == http.StatusBadRequest, c.Status == http.StatusServiceUnavailable:
+		c.Status, c.Challenge = http.StatusInternalServerError, AnyChallenge
+	case c.Status == http.StatusForbidden:
+		c.Challenge = ""
+	}
+}
+
+// CaddyForwardAuth is a Target.Adjust for Caddy's forward_auth in front
+// of the gateway's forward-auth endpoint (checked with Debian's Caddy
+// 2.6.2): Caddy replaces a client's X-Forwarded-Uri and X-Forwarded-Method
+// with its own, so a request that forges only those is decided on its
+// real URI. It assumes a Caddyfile that removes header names with "_"
+// (request_header -*_*), copies the claim headers with copy_headers and
+// then deletes those still holding an unexpanded placeholder (Caddy 2.6
+// sets "{http.reverse_proxy.header.NAME}" when the answer lacks one), and
+// removes Authorization before the upstream unless the target forwards it.
+func CaddyForwardAuth(c *Case) {
+	if c.Name == "forwarding/forged_uri_without_token" {
+		c.Status, c.Challenge = http.StatusUnauthorized, "Bearer"
+	}
 }

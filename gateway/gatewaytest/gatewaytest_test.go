@@ -140,3 +140,34 @@ func TestModeString(t *testing.T) {
 	assert.Equal(t, "proxy", gatewaytest.ModeProxy.String())
 	assert.Equal(t, "forward_auth", gatewaytest.ModeForwardAuth.String())
 }
+
+func TestAdjusters(t *testing.T) {
+	byName := map[string]gatewaytest.Case{}
+	for _, c := range gatewaytest.Cases() {
+		byName[c.Name] = c
+	}
+	for _, tc := range []struct {
+		adjust    func(*gatewaytest.Case)
+		name      string
+		status    int
+		challenge string
+	}{
+		{gatewaytest.NginxAuthRequest, "path/dot_dot", 500, gatewaytest.AnyChallenge},
+		{gatewaytest.NginxAuthRequest, "path/invalid_escape", 400, gatewaytest.AnyChallenge},
+		{gatewaytest.NginxAuthRequest, "default/lowercase_method", 400, gatewaytest.AnyChallenge},
+		{gatewaytest.NginxAuthRequest, "any_of/neither", 403, ""},
+		{gatewaytest.NginxAuthRequest, "authenticated/expired", 401, `error="invalid_token"`},
+		{gatewaytest.NginxAuthRequest, "public/exact", 200, ""},
+		{gatewaytest.CaddyForwardAuth, "forwarding/forged_uri_without_token", 401, "Bearer"},
+		{gatewaytest.CaddyForwardAuth, "path/dot_dot", 400, gatewaytest.AnyChallenge},
+	} {
+		c, ok := byName[tc.name]
+		require.True(t, ok, "no case %q", tc.name)
+		if c.ForwardAuthStatus != 0 {
+			c.Status = c.ForwardAuthStatus
+		}
+		tc.adjust(&c)
+		assert.Equal(t, tc.status, c.Status, "status of %s after the adjuster", tc.name)
+		assert.Equal(t, tc.challenge, c.Challenge, "challenge of %s after the adjuster", tc.name)
+	}
+}
