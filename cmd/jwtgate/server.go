@@ -60,8 +60,6 @@ type server struct {
 	shutdownOnce    sync.Once
 	closed          atomic.Bool // the current runtime is released for good
 	shutdownErr     error
-	serveErrMu      sync.Mutex
-	serveErr        error
 }
 
 // newServer loads and builds the configuration; nothing listens yet.
@@ -178,9 +176,6 @@ func (s *server) serve(srv *http.Server, ln net.Listener, useTLS bool) {
 			err = srv.Serve(ln)
 		}
 		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.serveErrMu.Lock()
-			s.serveErr = err
-			s.serveErrMu.Unlock()
 			s.logger.Error("serve failed", "error", err.Error())
 		}
 	})
@@ -287,6 +282,9 @@ func (s *server) Reload() error {
 }
 
 func (s *server) reloadLocked(name string, data []byte, err error) error {
+	if s.closed.Load() {
+		return errors.New("jwtgate: shut down; nothing to reload")
+	}
 	var cfg *config.Config
 	if err == nil {
 		cfg, err = s.parse(name, data)
