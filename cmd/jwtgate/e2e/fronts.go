@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"text/template"
 )
@@ -48,8 +50,8 @@ var errFront = errors.New("e2e: invalid front")
 
 func (f Front) check() error {
 	for _, a := range []struct{ name, addr string }{{"Listen", f.Listen}, {"Auth", f.Auth}, {"Upstream", f.Upstream}} {
-		if _, _, err := net.SplitHostPort(a.addr); err != nil {
-			return fmt.Errorf("%w: %s %q is not host:port: %w", errFront, a.name, a.addr, err)
+		if !hostPort(a.addr) {
+			return fmt.Errorf("%w: %s %q is not host:port (an IP address or a DNS name, and a port)", errFront, a.name, a.addr)
 		}
 	}
 	for _, h := range f.ClaimHeaders {
@@ -61,6 +63,28 @@ func (f Front) check() error {
 		return fmt.Errorf("%w: Dir %q has a character the configuration files cannot hold", errFront, f.Dir)
 	}
 	return nil
+}
+
+// hostPort reports whether addr is an IP address or a DNS name, a colon and
+// a port number: an address that the configuration files can hold as it
+// is.
+func hostPort(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return false
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	for _, c := range []byte(host) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // headerName reports whether h is a header name of letters, digits and
