@@ -270,3 +270,32 @@ func startCaddy(t testing.TB, f Front) string {
 	p.waitListening(t, f.Listen)
 	return f.Listen
 }
+
+// jwtgate is a running jwtgate process.
+type jwtgate struct {
+	*process
+	Addr, Admin string // bound addresses, host:port
+	Config      string // the configuration file's path
+}
+
+// startJwtgate runs the jwtgate binary with the configuration of g and
+// returns it once it has logged the addresses it listens on.
+func startJwtgate(t testing.TB, g Gate) *jwtgate {
+	t.Helper()
+	bin := jwtgateBinary(t)
+	conf, err := g.YAML()
+	require.NoError(t, err, "Gate.YAML")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "jwtgate.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))
+	p := start(t, syscall.SIGTERM, nil, dir, bin, "-config", path)
+	if g.LogLevel != "" && g.LogLevel != "info" && g.LogLevel != "debug" {
+		// No "listening" line at this level: wait for the port.
+		require.NotEmpty(t, g.Listen, "a jwtgate logging at %s needs a Listen address", g.LogLevel)
+		p.waitListening(t, g.Listen)
+		return &jwtgate{process: p, Addr: g.Listen, Config: path}
+	}
+	l := p.waitLogLine(t, "listening")
+	require.NotEmpty(t, l.Addr, "jwtgate's listening line has no addr; output:\n%s", p.output.String())
+	return &jwtgate{process: p, Addr: l.Addr, Admin: l.Admin, Config: path}
+}

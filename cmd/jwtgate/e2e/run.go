@@ -27,15 +27,22 @@ type Gate struct {
 	// Rest is more YAML for the top level, such as the "headers:" and
 	// "policy:" sections; it must start at column 0.
 	Rest string
-	// LogLevel is jwtgate's log_level; empty means info.
+	// LogLevel is jwtgate's log_level; empty means info. jwtgate logs
+	// its bound addresses and each request at info: with a higher level,
+	// set Listen to a port chosen beforehand.
 	LogLevel string
+	// Listen is the address to serve on; empty means 127.0.0.1:0.
+	Listen string
+	// AdminListen is the admin listener's address; empty means
+	// 127.0.0.1:0, "off" none.
+	AdminListen string
 }
 
 var gateTemplate = template.Must(template.New("jwtgate.yaml").Funcs(template.FuncMap{"quote": strconv.Quote}).Parse(
 	`# Generated for a test: loopback, ports chosen by the system.
 mode: {{.Mode}}
-listen: 127.0.0.1:0
-admin_listen: 127.0.0.1:0
+listen: {{or .Listen "127.0.0.1:0"}}
+admin_listen: {{or .AdminListen "127.0.0.1:0"}}
 log_level: {{or .LogLevel "info"}}
 shutdown_timeout: 5s
 {{- if eq .Mode "proxy"}}
