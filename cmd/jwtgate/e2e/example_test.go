@@ -42,6 +42,15 @@ func ExampleNginxSnippet() {
 	//         # sent; an empty one is not sent at all. The token stays here.
 	//         proxy_set_header X-Auth-Subject $jwtgate_x_auth_subject;
 	//         proxy_set_header Authorization "";
+	//         # Forwarding headers: nginx's, never the client's.
+	//         proxy_set_header X-Original-Uri "";
+	//         proxy_set_header X-Original-Method "";
+	//         proxy_set_header X-Original-Url "";
+	//         proxy_set_header X-Forwarded-Uri "";
+	//         proxy_set_header X-Forwarded-Method "";
+	//         proxy_set_header X-Forwarded-Prefix "";
+	//         proxy_set_header X-Real-Ip "";
+	//         proxy_set_header Forwarded "";
 	//         proxy_set_header Host $host;
 	//         proxy_set_header X-Forwarded-For $remote_addr;
 	//         proxy_set_header X-Forwarded-Proto $scheme;
@@ -55,7 +64,7 @@ func ExampleNginxSnippet() {
 	//         # jwtgate in forward_auth mode; it believes the X-Original-* and
 	//         # X-Forwarded-* headers because nginx's address is in its
 	//         # trusted_proxies. nginx sets each of them, replacing whatever the
-	//         # client sent under those names.
+	//         # client sent under those names, and removes X-Original-URL.
 	//         proxy_pass http://127.0.0.1:9000/;
 	//         proxy_pass_request_body off;
 	//         proxy_set_header Content-Length "";
@@ -66,6 +75,7 @@ func ExampleNginxSnippet() {
 	//         proxy_set_header X-Forwarded-Host $host;
 	//         proxy_set_header X-Forwarded-Proto $scheme;
 	//         proxy_set_header X-Forwarded-For $remote_addr;
+	//         proxy_set_header X-Original-URL "";
 	//         proxy_http_version 1.1;
 	//         proxy_set_header Connection "";
 	//     }

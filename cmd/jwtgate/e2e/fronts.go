@@ -109,33 +109,16 @@ var funcs = template.FuncMap{
 		return strings.ToLower(strings.ReplaceAll(name, "-", "_"))
 	},
 	"canonical": http.CanonicalHeaderKey,
-	// spellings are the names under which a header reaches a Go server
-	// such as Caddy: "-" or "_" at each separator (case does not matter,
-	// Go canonicalizes names), so that deleting each of them removes
-	// every spelling a client could use.
-	"spellings": spellings,
+	"forwarding": func() []string { return clientForwarding },
 }
 
-// spellings returns name with each "-" replaced by "-" or "_", in every
-// combination, in canonical form (Go's canonical form leaves "_" alone and
-// lowercases what follows it).
-func spellings(name string) []string {
-	out := []string{""}
-	for part := range strings.SplitSeq(name, "-") {
-		if out[0] == "" && len(out) == 1 {
-			out[0] = part
-			continue
-		}
-		next := make([]string, 0, 2*len(out))
-		for _, o := range out {
-			next = append(next, o+"-"+part, o+"_"+part)
-		}
-		out = next
-	}
-	for i, o := range out {
-		out[i] = http.CanonicalHeaderKey(o)
-	}
-	return out
+// clientForwarding are the forwarding headers that only a proxy may set:
+// the ones a gateway reads the original request from, and others a
+// service may believe. The fronts remove a client's.
+var clientForwarding = []string{
+	"X-Original-Uri", "X-Original-Method", "X-Original-Url",
+	"X-Forwarded-Uri", "X-Forwarded-Method", "X-Forwarded-Prefix",
+	"X-Real-Ip", "Forwarded",
 }
 
 var templates = template.Must(template.New("").Funcs(funcs).Parse(nginxTemplate + caddyTemplate + traefikTemplate))
@@ -169,6 +152,10 @@ server {
         proxy_set_header {{canonical .}} $jwtgate_{{nginxVar .}};
 {{- end}}
         proxy_set_header Authorization "";
+        # Forwarding headers: nginx's, never the client's.
+{{- range forwarding}}
+        proxy_set_header {{.}} "";
+{{- end}}
         proxy_set_header Host $host;
         proxy_set_header X-Forwarded-For $remote_addr;
         proxy_set_header X-Forwarded-Proto $scheme;
@@ -182,7 +169,7 @@ server {
         # jwtgate in forward_auth mode; it believes the X-Original-* and
         # X-Forwarded-* headers because nginx's address is in its
         # trusted_proxies. nginx sets each of them, replacing whatever the
-        # client sent under those names.
+        # client sent under those names, and removes X-Original-URL.
         proxy_pass http://{{.Auth}}/;
         proxy_pass_request_body off;
         proxy_set_header Content-Length "";
@@ -193,6 +180,7 @@ server {
         proxy_set_header X-Forwarded-Host $host;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Original-URL "";
         proxy_http_version 1.1;
         proxy_set_header Connection "";
     }
@@ -226,21 +214,26 @@ http {
 // header that the answer lacks to the placeholder's text
 // ("{http.reverse_proxy.header.X-Auth-Tenant}") and keeps a client's header
 // of that name. Here each claim header is set only when the answer has
-// it, after the client's, in every spelling, are removed.
+// it, after the client's are removed, and headers with "_" in their names
+// are removed as nginx does by default.
 const caddyTemplate = `{{define "caddy-site"}}http://{{.Listen}} {
     route {
-        # Claim headers come from jwtgate only: remove the client's, in
-        # every spelling ("-" or "_"; case does not matter to Caddy).
-{{- range .ClaimHeaders}}{{range spellings .}}
+        # Headers only jwtgate and Caddy may set: remove the client's.
+        # First any name with "_", which some services read as "-" (nginx
+        # drops them by default); case does not matter to Caddy.
+        request_header -*_*
+{{- range .ClaimHeaders}}
+        request_header -{{canonical .}}
+{{- end}}
+{{- range forwarding}}
         request_header -{{.}}
-{{- end}}{{end}}
+{{- end}}
 
         # jwtgate in forward_auth mode: Caddy's forward_auth, spelled
-        # out. jwtgate believes X-Forwarded-Method and X-Forwarded-Uri
-        # (which Caddy sets, replacing the client's) because Caddy's
-        # address is in its trusted_proxies. A 2xx answer lets the request
-        # go on with the answer's claim headers; any other answer is the
-        # response.
+        # out. jwtgate believes X-Forwarded-Method and X-Forwarded-Uri,
+        # which Caddy sets, because Caddy's address is in its
+        # trusted_proxies. A 2xx answer lets the request go on with the
+        # answer's claim headers; any other answer is the response.
         reverse_proxy {{.Auth}} {
             method GET
             rewrite /

@@ -149,6 +149,15 @@ func TestFrontsWithStub(t *testing.T) {
 					"X-AUTH-TENANT":  "other",
 					"X_Auth_Tenant":  "other",
 					"X-Auth_Subject": "mallory",
+					// Forwarding headers only a proxy may set.
+					"X-Original-URI":     "/admin",
+					"X_Original_Uri":     "/admin",
+					"X-Original-Url":     "http://x.example/admin",
+					"X-Forwarded-Uri":    "/admin",
+					"X-Forwarded-Method": "DELETE",
+					"Forwarded":          "for=203.0.113.9",
+					"X-Real-IP":          "203.0.113.9",
+					"x-forwarded-prefix": "/admin",
 				})
 				require.Equal(t, http.StatusOK, resp.StatusCode, "POST /items/1 with a good token through %s: body %s", fr.name, body)
 				assert.Equal(t, before+1, up.count(), "upstream requests")
@@ -165,7 +174,21 @@ func TestFrontsWithStub(t *testing.T) {
 					}
 				}
 				assert.Empty(t, e.Header.Get("Authorization"), "Authorization at the upstream")
+				for name := range e.Header {
+					n := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+					for _, f := range clientForwarding {
+						if n == strings.ToLower(f) {
+							t.Errorf("the upstream got the client's %s: %q", name, e.Header[name])
+						}
+					}
+				}
+				assert.Empty(t, auth.last(t).Values("X-Original-Url"), "X-Original-Url sent to auth")
 				got := auth.last(t)
+				if fr.name == "nginx" {
+					assert.Equal(t, []string{"/items/1?x=y"}, got.Values("X-Original-Uri"), "X-Original-URI sent to auth")
+				} else {
+					assert.Empty(t, got.Values("X-Original-Uri"), "X-Original-URI sent to auth")
+				}
 				assert.Equal(t, "/items/1?x=y", got.Get("X-Forwarded-Uri"), "X-Forwarded-Uri sent to auth")
 				assert.Equal(t, "POST", got.Get("X-Forwarded-Method"), "X-Forwarded-Method sent to auth")
 			})

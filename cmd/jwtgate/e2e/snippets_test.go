@@ -84,8 +84,3 @@ func TestFrontRefusesInvalid(t *testing.T) {
 	require.NoError(t, err, "NginxConf(%+v)", good)
 	assert.Contains(t, out, "pid /tmp/x/nginx.pid;")
 }
-
-func TestSpellings(t *testing.T) {
-	assert.Equal(t, []string{"X-Auth-Id", "X-Auth_id", "X_auth-Id", "X_auth_id"}, spellings("x-auth-id"))
-	assert.Equal(t, []string{"Subject"}, spellings("subject"))
-}
