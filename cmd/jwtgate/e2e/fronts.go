@@ -108,7 +108,7 @@ var funcs = template.FuncMap{
 	"nginxVar": func(name string) string {
 		return strings.ToLower(strings.ReplaceAll(name, "-", "_"))
 	},
-	"canonical": http.CanonicalHeaderKey,
+	"canonical":  http.CanonicalHeaderKey,
 	"forwarding": func() []string { return clientForwarding },
 }
 
