@@ -133,6 +133,7 @@ type Gateway struct {
 	trusted    []netip.Prefix
 	forwardTok bool
 	pathPrefix string
+	certHeader string // folded, "" for none
 	onResult   func(*http.Request, Result)
 }
 
@@ -152,6 +153,9 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	if p := cfg.PathPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/")) {
 		return nil, fmt.Errorf("gateway: path prefix %q must start with / and not end with one", p)
+	}
+	if cfg.Headers != nil && cfg.CertificateHeader != "" && cfg.Headers.Matches(cfg.CertificateHeader) {
+		return nil, fmt.Errorf("gateway: certificate header %q is also a claim header", cfg.CertificateHeader)
 	}
 	for _, p := range cfg.TrustedProxies {
 		if !p.IsValid() {
@@ -181,6 +185,7 @@ func New(cfg Config) (*Gateway, error) {
 		trusted:    trusted,
 		forwardTok: cfg.ForwardAuthorization,
 		pathPrefix: cfg.PathPrefix,
+		certHeader: string(fold(nil, cfg.CertificateHeader)),
 		onResult:   cfg.OnResult,
 	}, nil
 }

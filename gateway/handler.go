@@ -16,7 +16,8 @@ import (
 //   - when the client is not a trusted proxy, every forwarding header a
 //     service might believe (Forwarded, X-Forwarded-For, -Host, -Proto,
 //     -Port, -Prefix, -Method, -Uri, X-Original-Uri, -Method, -Url,
-//     X-Real-Ip), in any letter case and with "_" for "-";
+//     X-Real-Ip, and Config.CertificateHeader), in any letter case and
+//     with "_" for "-";
 //   - every header named like a claim header, in any spelling, after
 //     which the verified claims' headers are set (none on public routes);
 //   - Authorization and DPoP, unless Config.ForwardAuthorization.
@@ -39,7 +40,7 @@ func (g *Gateway) Handler(next http.Handler) http.Handler {
 			h = make(http.Header)
 		}
 		if !g.trustedPeer(r) {
-			removeForwarding(h)
+			g.removeForwarding(h)
 		}
 		if !g.forwardTok {
 			delete(h, "Authorization")
@@ -74,13 +75,26 @@ var forwardingHeaders = map[string]bool{
 	"x-real-ip":          true,
 }
 
-// removeForwarding removes the forwarding headers from h, in any spelling.
-func removeForwarding(h http.Header) {
+// removeForwarding removes the forwarding headers from h, in any
+// spelling, and the client certificate header of Config.CertificateHeader.
+func (g *Gateway) removeForwarding(h http.Header) {
 	for name := range h {
-		if isForwarding(name) {
+		if isForwarding(name) || g.certHeader != "" && foldEqual(name, g.certHeader) {
 			delete(h, name)
 		}
 	}
+}
+
+// foldEqual reports whether name folds to f.
+func foldEqual(name, f string) bool {
+	if len(name) != len(f) {
+		return false
+	}
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return string(fold(nil, name)) == f
+	}
+	return string(fold(buf[:0], name)) == f
 }
 
 // isForwarding reports whether name folds to one of forwardingHeaders.
