@@ -36,6 +36,10 @@ type Gate struct {
 	// AdminListen is the admin listener's address; empty means
 	// 127.0.0.1:0, "off" none.
 	AdminListen string
+	// TrustedProxies are the addresses whose forwarding headers jwtgate
+	// believes; nil means loopback in forward_auth mode (the front runs
+	// there) and none in proxy mode (the clients run there).
+	TrustedProxies []string
 }
 
 var gateTemplate = template.Must(template.New("jwtgate.yaml").Funcs(template.FuncMap{"quote": strconv.Quote}).Parse(
@@ -49,7 +53,9 @@ shutdown_timeout: 5s
 upstream:
   url: {{quote .Upstream}}
 {{- end}}
-trusted_proxies: [127.0.0.1/32, "::1/128"]
+{{- with .Trusted}}
+trusted_proxies: [{{range $i, $p := .}}{{if $i}}, {{end}}{{quote $p}}{{end}}]
+{{- end}}
 realm: api
 issuers:
   - issuer: {{quote .Issuer}}
@@ -74,8 +80,15 @@ func (g Gate) YAML() (string, error) {
 	if g.Issuer == "" || g.JWKSURL == "" || g.Audience == "" {
 		return "", fmt.Errorf("%w: issuer, JWKS URL and audience are required", errGate)
 	}
+	trusted := g.TrustedProxies
+	if trusted == nil && g.Mode == "forward_auth" {
+		trusted = []string{"127.0.0.1/32", "::1/128"}
+	}
 	var b bytes.Buffer
-	if err := gateTemplate.Execute(&b, g); err != nil {
+	if err := gateTemplate.Execute(&b, struct {
+		Gate
+		Trusted []string
+	}{g, trusted}); err != nil {
 		return "", fmt.Errorf("e2e: rendering jwtgate.yaml: %w", err)
 	}
 	return b.String(), nil
