@@ -121,14 +121,6 @@ func claims(scope string) map[string]string {
 	return m
 }
 
-// with returns m with the pairs added.
-func with(m map[string]string, kv ...string) map[string]string {
-	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i]] = kv[i+1]
-	}
-	return m
-}
-
 // forgedForwarding are forwarding headers a client forges to make the
 // upstream, or the gateway, believe the request is another.
 var forgedForwarding = []Field{
