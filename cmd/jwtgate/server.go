@@ -219,6 +219,13 @@ func (s *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.Request(outcome, total-st.upstream)
 	status := rec.finalStatus()
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelWarn
+	}
+	if !s.logger.Enabled(r.Context(), level) {
+		return
+	}
 	attrs := []slog.Attr{
 		slog.String("request_id", id),
 		slog.String("method", r.Method),
@@ -235,10 +242,6 @@ func (s *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		attrs = append(attrs, slog.String("upstream_error", st.upstreamErr.Error()))
 	} else if st.result.Err != nil && status >= 500 {
 		attrs = append(attrs, slog.String("error", st.result.Err.Error()))
-	}
-	level := slog.LevelInfo
-	if status >= 500 {
-		level = slog.LevelWarn
 	}
 	s.logger.LogAttrs(r.Context(), level, "request", attrs...)
 }
