@@ -27,6 +27,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/jwtgate/jwtgate/claimheader"
@@ -134,32 +135,17 @@ claims: {tenant_id: X-Auth-Tenant}
 // configuration file for the table: [HeadersYAML] and [PolicyYAML],
 // indented under their keys. Append it to a file that names the mode,
 // addresses and the issuer.
-const ConfigYAML = `headers:
-  subject: X-Auth-Subject
-  client_id: X-Auth-Client-Id
-  scopes: X-Auth-Scopes
-  issuer: X-Auth-Issuer
-  claims: {tenant_id: X-Auth-Tenant}
-policy:
-  default: deny
-  rules:
-    - pattern: /healthz
-      allow: public
-    - pattern: /public/
-      allow: public
-    - pattern: /me
-      allow: authenticated
-    - pattern: GET /items/
-      any_scopes: [read, admin]
-    - pattern: POST /items/
-      scopes: [write]
-    - pattern: "DELETE /items/{id}"
-      scopes: [write, admin]
-    - pattern: /admin/
-      scopes: [admin]
-    - pattern: /internal/
-      allow: deny
-`
+var ConfigYAML = "headers:\n" + indent(HeadersYAML) + "policy:\n" + indent(PolicyYAML)
+
+// indent puts two spaces before every line of text.
+func indent(text string) string {
+	var b strings.Builder
+	for line := range strings.Lines(text) {
+		b.WriteString("  ")
+		b.WriteString(line)
+	}
+	return b.String()
+}
 
 // The claims of the table's tokens (besides iss, aud, exp, ... and the
 // scope each case names).

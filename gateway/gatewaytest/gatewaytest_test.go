@@ -17,22 +17,6 @@ import (
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
 )
 
-// indent indents every non-empty line of s by n spaces.
-func indent(s string, n int) string {
-	lines := strings.SplitAfter(s, "\n")
-	for i, l := range lines {
-		if strings.TrimSpace(l) != "" {
-			lines[i] = strings.Repeat(" ", n) + l
-		}
-	}
-	return strings.Join(lines, "")
-}
-
-func TestConfigYAMLIsThePieces(t *testing.T) {
-	want := "headers:\n" + indent(gatewaytest.HeadersYAML, 2) + "policy:\n" + indent(gatewaytest.PolicyYAML, 2)
-	assert.Equal(t, want, gatewaytest.ConfigYAML, "ConfigYAML; want HeadersYAML and PolicyYAML indented under their keys")
-}
-
 // TestPolicyYAMLNamesTheRules checks, without a YAML library, that each
 // rule's pattern appears in PolicyYAML with its access (policyyaml's tests
 // can load it and compare it with Rules).
