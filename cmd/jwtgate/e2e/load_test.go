@@ -15,21 +15,6 @@ import (
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
 )
 
-// loadRest is the headers and policy of the load tests' jwtgate.
-const loadRest = `headers:
-  subject: X-Auth-Subject
-  client_id: X-Auth-Client-Id
-  scopes: X-Auth-Scopes
-  issuer: X-Auth-Issuer
-policy:
-  default: deny
-  rules:
-    - pattern: /healthz
-      allow: public
-    - pattern: GET /items/
-      any_scopes: [read, admin]
-`
-
 // TestLoadShort runs wrk against jwtgate in proxy mode for 3 seconds (2
 // threads, 50 connections, one token) and requires every request to have
 // been answered 200. It runs only with JWTGATE_LOAD=1, and fails then if
@@ -55,7 +40,7 @@ func TestLoadShort(t *testing.T) {
 		Mode: "proxy", Upstream: upstream.URL,
 		Issuer: iss.URL, JWKSURL: iss.JWKSURL(), Audience: iss.Audience(),
 		// No access log: the load test measures the gateway.
-		LogLevel: "warn", Listen: freeAddr(t), AdminListen: "off", Rest: loadRest,
+		LogLevel: "warn", Listen: freeAddr(t), AdminListen: "off", Rest: LoadRest,
 	})
 	token := iss.MustMint(t, verifiertest.Token{Scope: "read", ExpiresIn: time.Hour})
 

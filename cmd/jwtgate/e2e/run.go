@@ -15,6 +15,23 @@ import (
 	"time"
 )
 
+// LoadRest is the claim headers and policy of the jwtgate that the load
+// tests measure (Gate.Rest): four claim headers, and GET /items/ open to
+// a token with scope read or admin.
+const LoadRest = `headers:
+  subject: X-Auth-Subject
+  client_id: X-Auth-Client-Id
+  scopes: X-Auth-Scopes
+  issuer: X-Auth-Issuer
+policy:
+  default: deny
+  rules:
+    - pattern: /healthz
+      allow: public
+    - pattern: GET /items/
+      any_scopes: [read, admin]
+`
+
 // Gate is a jwtgate configuration for a test: one issuer whose keys are at
 // a JWKS URL, and the policy and claim headers as YAML text.
 type Gate struct {

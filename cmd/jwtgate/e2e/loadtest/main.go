@@ -40,21 +40,6 @@ import (
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
 )
 
-// rest is the headers and policy of the measured jwtgate.
-const rest = `headers:
-  subject: X-Auth-Subject
-  client_id: X-Auth-Client-Id
-  scopes: X-Auth-Scopes
-  issuer: X-Auth-Issuer
-policy:
-  default: deny
-  rules:
-    - pattern: /healthz
-      allow: public
-    - pattern: GET /items/
-      any_scopes: [read, admin]
-`
-
 func main() {
 	serve := flag.String("serve", "", "internal: serve as \"upstream\", \"bare\" or \"pooled\" on -listen")
 	listen := flag.String("listen", "", "internal: the address to serve on")
@@ -283,7 +268,7 @@ func run(bin string, d time.Duration, threads, conns, rounds int, accessLog bool
 	conf, err := e2e.Gate{
 		Mode: "proxy", Upstream: "http://" + upAddr,
 		Issuer: iss.URL, JWKSURL: iss.JWKSURL(), Audience: iss.Audience(),
-		LogLevel: level, Listen: gateAddr, AdminListen: "off", Rest: rest,
+		LogLevel: level, Listen: gateAddr, AdminListen: "off", Rest: e2e.LoadRest,
 	}.YAML()
 	if err != nil {
 		return err
