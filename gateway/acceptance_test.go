@@ -1,13 +1,11 @@
 package gateway_test
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/netip"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -91,11 +89,11 @@ func TestAcceptanceForwardAuth(t *testing.T) {
 			name = "authorization_forwarded"
 		}
 		t.Run(name, func(t *testing.T) {
-			front := startServer(t, &authRequestProxy{
-				auth:         auth.URL + "/auth",
-				upstream:     reverseProxy(t, up.URL),
-				copy:         gatewaytest.HeaderNames(),
-				forwardToken: forward,
+			front := startServer(t, &gatewaytest.AuthRequestFront{
+				Auth:         auth.URL + "/auth",
+				Upstream:     reverseProxy(t, up.URL),
+				Copy:         gatewaytest.HeaderNames(),
+				ForwardToken: forward,
 			})
 			gatewaytest.Run(t, gatewaytest.Target{
 				Mode:                 gatewaytest.ModeForwardAuth,
@@ -105,83 +103,4 @@ func TestAcceptanceForwardAuth(t *testing.T) {
 			})
 		})
 	}
-}
-
-// authRequestProxy does what nginx does with this configuration:
-//
-//	location / {
-//	    auth_request /auth;
-//	    auth_request_set $sub $upstream_http_x_auth_subject;   # one per claim header
-//	    proxy_set_header X-Auth-Subject $sub;
-//	    proxy_set_header Authorization "";                    # unless forwardToken
-//	    proxy_pass http://upstream;
-//	}
-//	location = /auth {
-//	    internal;
-//	    proxy_pass http://gateway;
-//	    proxy_pass_request_body off;
-//	    proxy_set_header Content-Length "";
-//	    proxy_set_header X-Original-Method $request_method;
-//	    proxy_set_header X-Original-URI $request_uri;
-//	    proxy_set_header X-Forwarded-Host $host;
-//	    proxy_set_header X-Forwarded-Proto $scheme;
-//	}
-//
-// with nginx's default of dropping request headers whose names have an
-// underscore. Unlike nginx, it passes every refusal on as it is (nginx
-// turns statuses other than 401 and 403 into 500), as Caddy does.
-type authRequestProxy struct {
-	auth         string
-	upstream     http.Handler
-	copy         []string
-	forwardToken bool
-}
-
-func (p *authRequestProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	for name := range r.Header {
-		if strings.Contains(name, "_") {
-			delete(r.Header, name)
-		}
-	}
-	sub, err := http.NewRequestWithContext(r.Context(), http.MethodGet, p.auth, nil)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	sub.Header = r.Header.Clone()
-	sub.Header.Set("X-Original-Method", r.Method)
-	sub.Header.Set("X-Original-Uri", r.RequestURI)
-	sub.Header.Set("X-Forwarded-Host", r.Host)
-	sub.Header.Set("X-Forwarded-Proto", "http")
-	resp, err := http.DefaultClient.Do(sub)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	if resp.StatusCode/100 != 2 {
-		for _, name := range []string{"Www-Authenticate", "Content-Type", "Retry-After"} {
-			if v := resp.Header.Values(name); v != nil {
-				w.Header()[name] = v
-			}
-		}
-		w.WriteHeader(resp.StatusCode)
-		_, _ = w.Write(body)
-		return
-	}
-	for _, name := range p.copy {
-		r.Header.Del(name)
-		if v := resp.Header.Get(name); v != "" {
-			r.Header.Set(name, v)
-		}
-	}
-	if !p.forwardToken {
-		r.Header.Del("Authorization")
-	}
-	p.upstream.ServeHTTP(w, r)
 }

@@ -2,12 +2,9 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -49,65 +46,11 @@ func TestAcceptanceForwardAuth(t *testing.T) {
 	g := startGateway(t, acceptanceConfig(iss, "mode: forward_auth\ntrusted_proxies: [127.0.0.1/32]\n"))
 	upURL, err := url.Parse(up.URL)
 	require.NoError(t, err)
-	front := httptest.NewServer(&askFirst{
-		auth:     "http://" + g.Addr() + "/auth",
-		upstream: &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(upURL); pr.SetXForwarded() }},
-		names:    gatewaytest.HeaderNames(),
+	front := httptest.NewServer(&gatewaytest.AuthRequestFront{
+		Auth:     "http://" + g.Addr() + "/auth",
+		Upstream: &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(upURL); pr.SetXForwarded() }},
+		Copy:     gatewaytest.HeaderNames(),
 	})
 	t.Cleanup(front.Close)
 	gatewaytest.Run(t, gatewaytest.Target{Mode: gatewaytest.ModeForwardAuth, URL: front.URL, Issuer: iss})
-}
-
-// askFirst is a front proxy that asks a forward-auth endpoint about each
-// request (nginx style: X-Original-Method and X-Original-Uri, headers with
-// "_" dropped), answers its refusals as they are, and passes allowed
-// requests on with the claim headers of the answer in place of the
-// client's and without the token.
-type askFirst struct {
-	auth     string
-	upstream http.Handler
-	names    []string
-}
-
-func (p *askFirst) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	for name := range r.Header {
-		if strings.ContainsRune(name, '_') {
-			delete(r.Header, name)
-		}
-	}
-	ask, err := http.NewRequestWithContext(r.Context(), http.MethodGet, p.auth, nil)
-	if err != nil {
-		http.Error(w, "front: bad auth request", http.StatusInternalServerError)
-		return
-	}
-	ask.Header = r.Header.Clone()
-	ask.Header.Set("X-Original-Method", r.Method)
-	ask.Header.Set("X-Original-Uri", r.RequestURI)
-	ask.Header.Set("X-Forwarded-Host", r.Host)
-	ask.Header.Set("X-Forwarded-Proto", "http")
-	resp, err := http.DefaultClient.Do(ask)
-	if err != nil {
-		http.Error(w, "front: auth unreachable", http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		for _, name := range []string{"Www-Authenticate", "Content-Type", "Retry-After"} {
-			if v := resp.Header.Values(name); v != nil {
-				w.Header()[name] = v
-			}
-		}
-		w.WriteHeader(resp.StatusCode)
-		_, _ = w.Write(body)
-		return
-	}
-	for _, name := range p.names {
-		r.Header.Del(name)
-		if v := resp.Header.Get(name); v != "" {
-			r.Header.Set(name, v)
-		}
-	}
-	r.Header.Del("Authorization")
-	p.upstream.ServeHTTP(w, r)
 }
