@@ -168,6 +168,9 @@ func tlsConfig(t *config.TLS) (*tls.Config, error) {
 	tc := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{cert},
+		// The listener hands each handshake the current configuration's
+		// tls.Config (see server.Start), whose protocols are these.
+		NextProtos: []string{"h2", "http/1.1"},
 	}
 	if t.ClientCAFile != "" {
 		pem, err := os.ReadFile(t.ClientCAFile)

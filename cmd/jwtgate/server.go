@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -136,7 +136,16 @@ func (s *server) Start() error {
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug),
 	}
 	if rt.tls != nil {
-		s.main.TLSConfig = rt.tls
+		// Each handshake takes the certificate and client CAs of the
+		// configuration live at that moment: a reload (SIGHUP after a
+		// certificate is renewed in place) changes them without a
+		// restart.
+		s.main.TLSConfig = &tls.Config{
+			MinVersion: tls.VersionTLS12,
+			GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+				return s.current.Load().tls, nil
+			},
+		}
 	}
 	if cfg.AdminListen != "" {
 		aln, err := net.Listen("tcp", cfg.AdminListen)
@@ -318,7 +327,8 @@ func (s *server) reloadLocked(name string, data []byte, err error) error {
 func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
 
 // restartNeeded refuses a new configuration that changes what only a
-// restart can: the listeners, TLS and the mode.
+// restart can: the listeners, TLS on or off, and the mode. The TLS files
+// (certificate, key, client CAs) are read again by every reload.
 func restartNeeded(old, cfg *config.Config) error {
 	var changed []string
 	if old.Mode != cfg.Mode {
@@ -330,7 +340,7 @@ func restartNeeded(old, cfg *config.Config) error {
 	if old.AdminListen != cfg.AdminListen {
 		changed = append(changed, "admin_listen")
 	}
-	if !reflect.DeepEqual(old.TLS, cfg.TLS) {
+	if (old.TLS == nil) != (cfg.TLS == nil) {
 		changed = append(changed, "tls")
 	}
 	if len(changed) == 0 {

@@ -29,6 +29,9 @@ type testPKI struct {
 	pool                      *x509.CertPool
 	client                    tls.Certificate
 	caFile, certFile, keyFile string
+	// serverCert writes a new server certificate of the serial number
+	// and its key over certFile and keyFile.
+	serverCert func(serial int64)
 }
 
 func newTestPKI(t *testing.T) *testPKI {
@@ -75,11 +78,14 @@ func newTestPKI(t *testing.T) *testPKI {
 	p := &testPKI{dir: dir, pool: x509.NewCertPool()}
 	p.pool.AddCert(ca)
 	p.caFile = write("ca.crt", "CERTIFICATE", caDER)
-	serverDER, serverKey := issue(2, x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)})
-	p.certFile = write("server.crt", "CERTIFICATE", serverDER)
-	keyDER, err := x509.MarshalPKCS8PrivateKey(serverKey)
-	require.NoError(t, err)
-	p.keyFile = write("server.key", "PRIVATE KEY", keyDER)
+	p.serverCert = func(serial int64) {
+		serverDER, serverKey := issue(serial, x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)})
+		p.certFile = write("server.crt", "CERTIFICATE", serverDER)
+		keyDER, err := x509.MarshalPKCS8PrivateKey(serverKey)
+		require.NoError(t, err)
+		p.keyFile = write("server.key", "PRIVATE KEY", keyDER)
+	}
+	p.serverCert(2)
 	clientDER, clientKey := issue(3, x509.ExtKeyUsageClientAuth, nil)
 	p.client = tls.Certificate{Certificate: [][]byte{clientDER}, PrivateKey: clientKey}
 	return p
@@ -140,4 +146,27 @@ func TestTLS(t *testing.T) {
 			assert.Equal(t, "HTTP/2.0", resp.Proto, "HTTP/2 offered over TLS")
 		})
 	}
+}
+
+// TestTLSCertificateRenewedOnReload renews the server certificate in place
+// (same files) and reloads: connections made after the reload get the new
+// certificate, without a restart.
+func TestTLSCertificateRenewedOnReload(t *testing.T) {
+	iss := verifiertest.Start(t, verifiertest.IssuerConfig{})
+	up := echoUpstream(t)
+	pki := newTestPKI(t)
+	extra := sprintf("tls:\n  cert_file: %[1]s\n  key_file: %[2]s\n", pki.certFile, pki.keyFile)
+	g := startGateway(t, configText(settings{issuer: iss, upstream: up.URL, extra: extra}))
+	serial := func() int64 {
+		t.Helper()
+		conn, err := tls.Dial("tcp", g.Addr(), &tls.Config{RootCAs: pki.pool})
+		require.NoError(t, err, "TLS handshake with jwtgate")
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].SerialNumber.Int64()
+	}
+	require.Equal(t, int64(2), serial(), "serial of the certificate jwtgate presents at start")
+	pki.serverCert(7)
+	require.Equal(t, int64(2), serial(), "serial before the reload: the files are read only by a reload")
+	require.NoError(t, g.Reload(), "Reload after renewing the certificate files")
+	require.Equal(t, int64(7), serial(), "serial after the reload")
 }

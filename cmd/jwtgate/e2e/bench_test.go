@@ -91,14 +91,15 @@ func get(client *http.Client, base, token string) (int, error) {
 }
 
 // BenchmarkProxy compares, over loopback HTTP, a bare httputil.ReverseProxy
-// (bare) with the same proxy behind gateway.Handler (jwtgate) for a
+// (proxy=bare) with the same proxy behind gateway.Handler (proxy=jwtgate;
+// benchstat -col /proxy puts them side by side) for a
 // request whose token the gateway has seen before (its verifier's cache
 // holds it): the cost of the gateway on the hot path, including the
 // policy match and the claim headers. Both send the token; the bare proxy
 // ignores it.
 func BenchmarkProxy(b *testing.B) {
 	pb := setupProxyBench(b)
-	for _, bc := range []struct{ name, base string }{{"bare", pb.bare}, {"jwtgate", pb.gated}} {
+	for _, bc := range []struct{ name, base string }{{"proxy=bare", pb.bare}, {"proxy=jwtgate", pb.gated}} {
 		b.Run(bc.name, func(b *testing.B) {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
 			defer client.CloseIdleConnections()

@@ -8,8 +8,8 @@
 //
 // The tests skip when nginx or caddy is not installed, unless
 // JWTGATE_REQUIRE_GATEWAYS=1 (CI sets it), and the short load test runs
-// only with JWTGATE_LOAD=1 (it needs wrk). See load.sh for the full load
-// test and BenchmarkProxy for the in-process comparison.
+// only with JWTGATE_LOAD=1 (it needs wrk). See the loadtest program
+// (e2e/loadtest) for the full load test and BenchmarkProxy for the in-process comparison.
 package e2e
 
 import (
