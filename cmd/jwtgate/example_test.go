@@ -14,5 +14,5 @@ func Example_check() {
 		os.Stdout.WriteString("exit code is not 0\n")
 	}
 	// Output:
-	// ok: jwtgate.example.yaml: mode proxy, listen 127.0.0.1:8080, upstream http://127.0.0.1:9000, admin 127.0.0.1:9091, 2 issuers, 4 policy rules (default deny)
+	// ok: jwtgate.example.yaml: mode proxy, listen 127.0.0.1:8080, upstream http://127.0.0.1:9000, admin 127.0.0.1:9091, 2 issuers, 4 policy rules (default deny), DPoP off
 }

@@ -135,7 +135,24 @@ func summary(cfg *config.Config) string {
 	}
 	fmt.Fprintf(&b, ", %s, %s (default %s)",
 		plural(len(cfg.Issuers), "issuer"), plural(len(cfg.Policy.Rules()), "policy rule"), cfg.Policy.Default())
+	b.WriteString(dpopSummary(cfg.DPoP))
 	return b.String()
+}
+
+// dpopSummary describes the DPoP setting for summary.
+func dpopSummary(p *config.DPoP) string {
+	switch {
+	case p == nil:
+		return ", DPoP off"
+	case p.Required:
+		if p.Nonce {
+			return ", DPoP required (with nonces)"
+		}
+		return ", DPoP required"
+	case p.Nonce:
+		return ", DPoP allowed (with nonces)"
+	}
+	return ", DPoP allowed"
 }
 
 func plural(n int, what string) string {

@@ -18,7 +18,7 @@ func TestCheckExampleFile(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"-check", "jwtgate.example.yaml"}, &stdout, &stderr)
 	require.Equal(t, 0, code, "run -check jwtgate.example.yaml; stderr:\n%s", stderr.String())
-	assert.Equal(t, "ok: jwtgate.example.yaml: mode proxy, listen 127.0.0.1:8080, upstream http://127.0.0.1:9000, admin 127.0.0.1:9091, 2 issuers, 4 policy rules (default deny)\n", stdout.String())
+	assert.Equal(t, "ok: jwtgate.example.yaml: mode proxy, listen 127.0.0.1:8080, upstream http://127.0.0.1:9000, admin 127.0.0.1:9091, 2 issuers, 4 policy rules (default deny), DPoP off\n", stdout.String())
 	assert.Empty(t, stderr.String())
 }
 
@@ -46,7 +46,11 @@ policy:
 		wantStdout string
 		wantStderr string
 	}{
-		{"valid", good, 0, "ok: %s: mode forward_auth, listen 127.0.0.1:0, admin off, 1 issuer, 0 policy rules (default authenticated)\n", ""},
+		{"valid", good, 0, "ok: %s: mode forward_auth, listen 127.0.0.1:0, admin off, 1 issuer, 0 policy rules (default authenticated), DPoP off\n", ""},
+		{"DPoP allowed", good + "dpop:\n  mode: allowed\n", 0, "ok: %s: mode forward_auth, listen 127.0.0.1:0, admin off, 1 issuer, 0 policy rules (default authenticated), DPoP allowed\n", ""},
+		{"DPoP required with nonces", good + "dpop:\n  mode: required\n  nonce: true\n", 0, "ok: %s: mode forward_auth, listen 127.0.0.1:0, admin off, 1 issuer, 0 policy rules (default authenticated), DPoP required (with nonces)\n", ""},
+		{"DPoP allowed with nonces", good + "dpop:\n  nonce: true\n  algorithms: [ES256, Ed25519]\n", 0, "ok: %s: mode forward_auth, listen 127.0.0.1:0, admin off, 1 issuer, 0 policy rules (default authenticated), DPoP allowed (with nonces)\n", ""},
+		{"DPoP bad mode", good + "dpop:\n  mode: optional\n", 1, "", "%s:12: dpop.mode must be allowed or required, not \"optional\"\n"},
 		{"several errors", strings.Replace(good, "listen: 127.0.0.1:0\n", "", 1) + "scope: read\n", 1, "",
 			"%[1]s:1: missing key \"listen\"\n%[1]s:10: unknown key \"scope\"\n"},
 		{"secret too short", strings.Replace(good, "secret_file: hmac", "secret_file: short", 1), 1, "",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/jwtgate/jwtgate/claimheader"
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/config"
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/metrics"
+	"github.com/jwtgate/jwtgate/dpop"
 	"github.com/jwtgate/jwtgate/gateway"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/verifier"
@@ -35,6 +37,10 @@ type runtime struct {
 	tls       *tls.Config  // nil for plain HTTP
 	remotes   []issuerRemote
 	transport *http.Transport // nil in forward_auth mode
+	// replay is the DPoP replay store, nil without DPoP; replaySize its
+	// bound.
+	replay     *dpop.MemoryStore
+	replaySize int
 
 	// refs counts the requests using the runtime, plus one while it is
 	// the current one. At zero it is closed, and never used again.
@@ -54,6 +60,13 @@ type issuerRemote struct {
 type buildEnv struct {
 	logger  *slog.Logger
 	metrics *metrics.Metrics
+	// replay is the DPoP replay store of the configuration live before
+	// (nil at start), of replaySize entries.
+	replay     *dpop.MemoryStore
+	replaySize int
+	// nonceSecret makes the DPoP server nonces: random, made once per
+	// process.
+	nonceSecret []byte
 }
 
 // build makes cfg live, without I/O beyond reading the TLS files: nothing
@@ -130,11 +143,17 @@ func build(cfg *config.Config, env buildEnv) (_ *runtime, err error) {
 			return nil, fail(cfg.HeadersLine, "headers: %v", err)
 		}
 	}
+	bopts := bearer.Options{Realm: cfg.Realm}
+	if cfg.DPoP != nil {
+		if bopts.DPoP, err = rt.dpopChecker(cfg.DPoP, env); err != nil {
+			return nil, fail(0, "dpop: %v", err)
+		}
+	}
 	gcfg := gateway.Config{
 		Verifier:          v,
 		Policy:            cfg.Policy,
 		Headers:           headers,
-		Bearer:            bearer.Options{Realm: cfg.Realm},
+		Bearer:            bopts,
 		TrustedProxies:    cfg.TrustedProxies,
 		CertificateHeader: cfg.ClientCertificateHeader,
 		PathPrefix:        cfg.ForwardAuth.PathPrefix,
@@ -157,6 +176,53 @@ func build(cfg *config.Config, env buildEnv) (_ *runtime, err error) {
 		rt.handler = gw.ForwardAuth()
 	}
 	return rt, nil
+}
+
+// dpopChecker makes the DPoP checker of p.
+//
+// The replay store is the previous configuration's when its size is the
+// same, so that a reload does not forget the proofs already accepted: a
+// proof sent once before a reload is still refused after it (within its
+// max_age). A store of another size starts empty. (A reload that raises
+// max_age or leeway lets a proof accepted under the old window be
+// accepted again once the old window has passed and the new one has not:
+// change them with a restart, or wait out the old window.) The nonces
+// come from the process's secret, so they too survive a reload.
+func (rt *runtime) dpopChecker(p *config.DPoP, env buildEnv) (*dpop.Checker, error) {
+	size := p.ReplayCacheSize
+	if size == 0 {
+		size = dpop.DefaultMemoryStoreSize
+	}
+	rt.replay, rt.replaySize = env.replay, size
+	if env.replay == nil || env.replaySize != size {
+		rt.replay = dpop.NewMemoryStore(size)
+	}
+	dc := dpop.Config{
+		Required:   p.Required,
+		Algorithms: p.Algorithms,
+		MaxAge:     p.MaxAge,
+		Leeway:     p.Leeway,
+		Replay:     rt.replay,
+	}
+	if p.Nonce {
+		secret := env.nonceSecret
+		if secret == nil {
+			secret = newNonceSecret()
+		}
+		nonces, err := dpop.NewNonces(secret, p.NonceLifetime, nil)
+		if err != nil {
+			return nil, err
+		}
+		dc.Nonces = nonces
+	}
+	return dpop.New(dc)
+}
+
+// newNonceSecret returns 32 random bytes for dpop.NewNonces.
+func newNonceSecret() []byte {
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret) // crypto/rand.Read never fails
+	return secret
 }
 
 // tlsConfig loads the listener's certificate and the client CAs.

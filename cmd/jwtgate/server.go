@@ -20,6 +20,7 @@ import (
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/config"
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/metrics"
+	"github.com/jwtgate/jwtgate/dpop"
 )
 
 // serverOptions configure a server.
@@ -49,6 +50,13 @@ type server struct {
 
 	reloadMu sync.Mutex // serializes reloads
 	lastSum  [sha256.Size]byte
+	// replay is the DPoP replay store handed from each configuration to
+	// the next (see runtime.dpopChecker), of replaySize entries; it stays
+	// while a configuration without DPoP is live, for the next one with
+	// it. Guarded by reloadMu.
+	replay      *dpop.MemoryStore
+	replaySize  int
+	nonceSecret []byte // the DPoP nonces' secret, made once
 
 	main, admin     *http.Server
 	mainLn, adminLn net.Listener
@@ -64,7 +72,7 @@ type server struct {
 
 // newServer loads and builds the configuration; nothing listens yet.
 func newServer(opts serverOptions) (*server, error) {
-	s := &server{opts: opts, metrics: metrics.New(), stopWatch: make(chan struct{})}
+	s := &server{opts: opts, metrics: metrics.New(), stopWatch: make(chan struct{}), nonceSecret: newNonceSecret()}
 	s.logger = slog.New(slog.NewJSONHandler(opts.Logs, &slog.HandlerOptions{Level: &s.level}))
 	data, name, err := s.read()
 	if err != nil {
@@ -80,12 +88,26 @@ func newServer(opts serverOptions) (*server, error) {
 	}
 	s.level.Set(cfg.LogLevel)
 	s.lastSum = sha256.Sum256(data)
+	s.keepReplay(rt)
 	s.current.Store(rt)
 	s.metrics.Loaded(time.Now())
 	return s, nil
 }
 
-func (s *server) env() buildEnv { return buildEnv{logger: s.logger, metrics: s.metrics} }
+// env is what build needs besides the configuration. The caller holds
+// reloadMu (or no other goroutine runs yet).
+func (s *server) env() buildEnv {
+	return buildEnv{logger: s.logger, metrics: s.metrics, replay: s.replay, replaySize: s.replaySize, nonceSecret: s.nonceSecret}
+}
+
+// keepReplay keeps the DPoP replay store of rt, if it has one, for the
+// next configuration. The caller holds reloadMu (or no other goroutine
+// runs yet).
+func (s *server) keepReplay(rt *runtime) {
+	if rt.replay != nil {
+		s.replay, s.replaySize = rt.replay, rt.replaySize
+	}
+}
 
 // read returns the configuration's bytes and name.
 func (s *server) read() ([]byte, string, error) {
@@ -315,6 +337,7 @@ func (s *server) reloadLocked(name string, data []byte, err error) error {
 		return err
 	}
 	rt.start(s.logger)
+	s.keepReplay(rt)
 	s.current.Store(rt)
 	s.level.Set(cfg.LogLevel)
 	s.release(old)

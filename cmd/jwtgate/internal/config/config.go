@@ -74,6 +74,8 @@ type Config struct {
 	Headers                 claimheader.Mapping
 	HeadersLine             int // the line of the headers key's value, for errors found later
 	Policy                  *policy.Policy
+	// DPoP accepts DPoP-bound tokens (RFC 9449); nil refuses them.
+	DPoP *DPoP
 }
 
 // TLS is the listener's TLS setting.
@@ -320,6 +322,7 @@ func (d *decoder) config(root *yaml.Node, opts Options) *Config {
 		},
 		"headers": func(n *yaml.Node) { c.HeadersLine = n.Line; c.Headers = d.headers(n) },
 		"policy":  func(n *yaml.Node) { policyNode = n },
+		"dpop":    func(n *yaml.Node) { c.DPoP = d.dpop(n) },
 	})
 	if !ok {
 		return c

@@ -212,6 +212,32 @@ func TestParseErrors(t *testing.T) {
 			`jwtgate.yaml:11: rules must be a list of rules, not the number 3`,
 			`jwtgate.yaml:12: leeway: invalid duration "1" (write it as 30s, 5m or 1h30m)`,
 		}},
+		{"dpop unknown key", base + "dpop:\n  mode: allowed\n  replay_cache: 10\n",
+			[]string{`jwtgate.yaml:13: unknown key "replay_cache"`}},
+		{"dpop bad mode", base + "dpop:\n  mode: optional\n",
+			[]string{`jwtgate.yaml:12: dpop.mode must be allowed or required, not "optional"`}},
+		{"dpop null", base + "dpop:\n",
+			[]string{`jwtgate.yaml:11: dpop must be a mapping (remove the key to refuse DPoP-bound tokens)`}},
+		{"dpop not a mapping", base + "dpop: true\n",
+			[]string{`jwtgate.yaml:11: dpop must be a mapping`}},
+		{"dpop HMAC algorithm", base + "dpop:\n  algorithms: [ES256, HS256]\n",
+			[]string{`jwtgate.yaml:12: dpop.algorithms: unsupported algorithm "HS256" (supported: ES256, ES384, ES512, PS256, PS384, PS512, RS256, RS384, RS512, EdDSA, Ed25519)`}},
+		{"dpop no algorithms", base + "dpop:\n  algorithms: []\n",
+			[]string{`jwtgate.yaml:12: dpop.algorithms must name at least one algorithm (or be left out for the default list)`}},
+		{"dpop windows", base + "dpop:\n  max_age: 0s\n  leeway: 1h\n  nonce_lifetime: soon\n", []string{
+			`jwtgate.yaml:12: dpop.max_age must be more than 0s`,
+			`jwtgate.yaml:13: dpop.leeway must be at most 10m`,
+			`jwtgate.yaml:14: dpop.nonce_lifetime: invalid duration "soon" (write it as 30s, 5m or 1h30m)`,
+			`jwtgate.yaml:14: dpop.nonce_lifetime needs dpop.nonce: true`,
+		}},
+		{"dpop nonce not a boolean", base + "dpop:\n  nonce: \"yes\"\n",
+			[]string{`jwtgate.yaml:12: dpop.nonce must be true or false`}},
+		{"dpop replay cache sizes", base + "dpop:\n  replay_cache_size: 0\n", []string{
+			`jwtgate.yaml:12: dpop.replay_cache_size must be a whole number from 1 to 16777216`,
+		}},
+		{"dpop replay cache size not a number", base + "dpop:\n  replay_cache_size: 1e5\n", []string{
+			`jwtgate.yaml:12: dpop.replay_cache_size must be a whole number from 1 to 16777216`,
+		}},
 		{"several errors at once", base + "scope: read\nleeway: forever\n", []string{
 			`jwtgate.yaml:11: unknown key "scope"`,
 			`jwtgate.yaml:12: leeway: invalid duration "forever" (write it as 30s, 5m or 1h30m)`,
@@ -228,6 +254,28 @@ func TestParseErrors(t *testing.T) {
 				got[i] = e.Error()
 			}
 			assert.Equal(t, tt.want, got, "Parse errors")
+		})
+	}
+}
+
+func TestParseDPoP(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want *DPoP
+	}{
+		{"absent", "", nil},
+		{"empty mapping: allowed, defaults", "dpop: {}\n", &DPoP{NonceLifetime: DefaultNonceLifetime}},
+		{"every key", "dpop:\n  mode: required\n  algorithms: [ES256, EdDSA]\n  max_age: 30s\n  leeway: 2s\n  nonce: true\n  nonce_lifetime: 2m\n  replay_cache_size: 100000\n",
+			&DPoP{Required: true, Algorithms: []string{"ES256", "EdDSA"}, MaxAge: 30 * time.Second, Leeway: 2 * time.Second,
+				Nonce: true, NonceLifetime: 2 * time.Minute, ReplayCacheSize: 100000}},
+		{"one algorithm as a string", "dpop:\n  mode: allowed\n  algorithms: ES384\n", &DPoP{Algorithms: []string{"ES384"}, NonceLifetime: DefaultNonceLifetime}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parse(t, base+tt.text)
+			require.NoError(t, err, "Parse of base with:\n%s", tt.text)
+			assert.Equal(t, tt.want, c.DPoP, "Config.DPoP")
 		})
 	}
 }
