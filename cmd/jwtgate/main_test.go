@@ -22,6 +22,34 @@ func TestCheckExampleFile(t *testing.T) {
 	assert.Empty(t, stderr.String())
 }
 
+// TestCheckExampleDPoP: the sample's dpop section, uncommented, is valid.
+func TestCheckExampleDPoP(t *testing.T) {
+	data, err := os.ReadFile("jwtgate.example.yaml")
+	require.NoError(t, err)
+	var out []string
+	inDPoP := false
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "# dpop:") {
+			inDPoP = true
+		}
+		if inDPoP && !strings.HasPrefix(line, "#") {
+			inDPoP = false
+		}
+		if inDPoP {
+			line = strings.TrimPrefix(line, "# ")
+		}
+		out = append(out, line)
+	}
+	text := strings.Join(out, "\n")
+	require.Contains(t, text, "\ndpop:", "the sample has a commented dpop section")
+	path := filepath.Join(t.TempDir(), "jwtgate.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-check", path}, &stdout, &stderr)
+	require.Equal(t, 0, code, "run -check on the sample with its dpop section; stderr:\n%s", stderr.String())
+	assert.True(t, strings.HasSuffix(stdout.String(), ", DPoP allowed\n"), "summary %q", stdout.String())
+}
+
 func TestCheck(t *testing.T) {
 	dir := t.TempDir()
 	secret := filepath.Join(dir, "hmac")

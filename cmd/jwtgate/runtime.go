@@ -183,11 +183,11 @@ func build(cfg *config.Config, env buildEnv) (_ *runtime, err error) {
 // The replay store is the previous configuration's when its size is the
 // same, so that a reload does not forget the proofs already accepted: a
 // proof sent once before a reload is still refused after it (within its
-// max_age). A store of another size starts empty. (A reload that raises
-// max_age or leeway lets a proof accepted under the old window be
-// accepted again once the old window has passed and the new one has not:
-// change them with a restart, or wait out the old window.) The nonces
-// come from the process's secret, so they too survive a reload.
+// max_age). A store of another size starts empty, as after a restart.
+// (The store keeps each proof until the end of the window it was accepted
+// under: a reload that raises max_age or leeway lets a proof whose old
+// window has passed be accepted again while the new one lasts.) The
+// nonces come from the process's secret, so they too survive a reload.
 func (rt *runtime) dpopChecker(p *config.DPoP, env buildEnv) (*dpop.Checker, error) {
 	size := p.ReplayCacheSize
 	if size == 0 {
