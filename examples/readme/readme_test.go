@@ -120,6 +120,20 @@ func TestShellBlocksNameExistingPaths(t *testing.T) {
 	}
 }
 
+// TestGatewaySnippetsAreTheTestedOnes checks that the README shows the
+// nginx, Caddy and Traefik configurations exactly as the gateway's
+// end-to-end tests render them (cmd/jwtgate/e2e/testdata, which a test
+// there keeps equal to the templates nginx and Caddy run with).
+func TestGatewaySnippetsAreTheTestedOnes(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	for _, name := range []string{"nginx.conf.snippet", "Caddyfile.snippet", "traefik-dynamic.yaml"} {
+		snippet, err := os.ReadFile(filepath.Join(root, "cmd", "jwtgate", "e2e", "testdata", name))
+		require.NoError(t, err)
+		assert.Contains(t, string(md), string(snippet), "README.md does not show cmd/jwtgate/e2e/testdata/%s as it is", name)
+	}
+}
+
 // TestNormalizeAndMatch checks the matcher itself, so that the tests above
 // cannot pass by accident.
 func TestNormalizeAndMatch(t *testing.T) {

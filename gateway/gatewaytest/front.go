@@ -14,6 +14,7 @@ import (
 //	    auth_request_set $sub $upstream_http_x_auth_subject;   # one per claim header
 //	    proxy_set_header X-Auth-Subject $sub;
 //	    proxy_set_header Authorization "";                    # unless ForwardToken
+//	    proxy_set_header DPoP "";                             # unless ForwardToken
 //	    proxy_pass http://upstream;
 //	}
 //	location = /auth {
@@ -39,8 +40,8 @@ type AuthRequestFront struct {
 	// Copy names the headers of the endpoint's 200 answer set on the
 	// request passed on, in place of the client's (the claim headers).
 	Copy []string
-	// ForwardToken keeps the Authorization header on the request passed
-	// on.
+	// ForwardToken keeps the Authorization and DPoP headers on the
+	// request passed on.
 	ForwardToken bool
 }
 
@@ -73,7 +74,7 @@ func (p *AuthRequestFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if resp.StatusCode/100 != 2 {
-		for _, name := range []string{"Www-Authenticate", "Content-Type", "Retry-After"} {
+		for _, name := range []string{"Www-Authenticate", "Content-Type", "Retry-After", "Dpop-Nonce"} {
 			if v := resp.Header.Values(name); v != nil {
 				w.Header()[name] = v
 			}
@@ -90,6 +91,7 @@ func (p *AuthRequestFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !p.ForwardToken {
 		r.Header.Del("Authorization")
+		r.Header.Del("Dpop")
 	}
 	p.Upstream.ServeHTTP(w, r)
 }

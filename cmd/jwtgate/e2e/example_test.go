@@ -36,12 +36,17 @@ func ExampleNginxSnippet() {
 	//         auth_request /_jwtgate;
 	//         auth_request_set $jwtgate_www_authenticate $upstream_http_www_authenticate;
 	//         add_header WWW-Authenticate $jwtgate_challenge_403 always;
+	//         # A DPoP nonce jwtgate asks the client to use (dpop: nonce: true).
+	//         auth_request_set $jwtgate_dpop_nonce $upstream_http_dpop_nonce;
+	//         add_header DPoP-Nonce $jwtgate_dpop_nonce always;
 	//         auth_request_set $jwtgate_x_auth_subject $upstream_http_x_auth_subject;
 	//
 	//         # The claim headers from jwtgate's answer replace any the client
-	//         # sent; an empty one is not sent at all. The token stays here.
+	//         # sent; an empty one is not sent at all. The token and its DPoP
+	//         # proof stay here.
 	//         proxy_set_header X-Auth-Subject $jwtgate_x_auth_subject;
 	//         proxy_set_header Authorization "";
+	//         proxy_set_header DPoP "";
 	//         # Forwarding headers: nginx's, never the client's.
 	//         proxy_set_header X-Original-Uri "";
 	//         proxy_set_header X-Original-Method "";

@@ -142,16 +142,21 @@ server {
         auth_request /_jwtgate;
         auth_request_set $jwtgate_www_authenticate $upstream_http_www_authenticate;
         add_header WWW-Authenticate $jwtgate_challenge_403 always;
+        # A DPoP nonce jwtgate asks the client to use (dpop: nonce: true).
+        auth_request_set $jwtgate_dpop_nonce $upstream_http_dpop_nonce;
+        add_header DPoP-Nonce $jwtgate_dpop_nonce always;
 {{- range .ClaimHeaders}}
         auth_request_set $jwtgate_{{nginxVar .}} $upstream_http_{{nginxVar .}};
 {{- end}}
 
         # The claim headers from jwtgate's answer replace any the client
-        # sent; an empty one is not sent at all. The token stays here.
+        # sent; an empty one is not sent at all. The token and its DPoP
+        # proof stay here.
 {{- range .ClaimHeaders}}
         proxy_set_header {{canonical .}} $jwtgate_{{nginxVar .}};
 {{- end}}
         proxy_set_header Authorization "";
+        proxy_set_header DPoP "";
         # Forwarding headers: nginx's, never the client's.
 {{- range forwarding}}
         proxy_set_header {{.}} "";
@@ -255,8 +260,9 @@ const caddyTemplate = `{{define "caddy-site"}}http://{{.Listen}} {
         request_header @no_{{nginxVar .}} -{{canonical .}}
 {{- end}}
 
-        # The token stays here.
+        # The token and its DPoP proof stay here.
         request_header -Authorization
+        request_header -DPoP
         reverse_proxy {{.Upstream}}
     }
 }
@@ -288,10 +294,17 @@ const traefikTemplate = `{{define "traefik-dynamic"}}http:
 {{- range .ClaimHeaders}}
           - {{canonical .}}
 {{- end}}
+    # The token and its DPoP proof stay here (an empty value removes the
+    # header).
+    jwtgate-token:
+      headers:
+        customRequestHeaders:
+          Authorization: ""
+          DPoP: ""
   routers:
     api:
       rule: PathPrefix(` + "`/`" + `)
-      middlewares: [jwtgate]
+      middlewares: [jwtgate, jwtgate-token]
       service: api
   services:
     api:
