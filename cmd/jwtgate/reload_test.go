@@ -143,9 +143,6 @@ func TestReloadOnFileChange(t *testing.T) {
 // between two policies; every request must get one of the two policies'
 // answers, none an error.
 func TestReloadUnderLoad(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a load test")
-	}
 	iss := verifiertest.Start(t, verifiertest.IssuerConfig{})
 	up := echoUpstream(t)
 	textA := configText(settings{issuer: iss, upstream: up.URL, rules: rulesA})

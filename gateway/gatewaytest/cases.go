@@ -102,9 +102,6 @@ type Case struct {
 	// WantQuery, if set, its raw query.
 	WantPath  string
 	WantQuery string
-
-	// Skip, if set by Target.Adjust, skips the case with this reason.
-	Skip string
 }
 
 // claims are the claim headers of a token with the given scope.

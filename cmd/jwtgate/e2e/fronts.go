@@ -6,9 +6,8 @@
 // the documented configurations are the tested ones; Traefik, which Debian
 // does not package, has a template but no test.
 //
-// The tests skip when nginx or caddy is not installed, unless
-// JWTGATE_REQUIRE_GATEWAYS=1 (CI sets it), and the short load test runs
-// only with JWTGATE_LOAD=1 (it needs wrk). See the loadtest program
+// The tests skip when nginx, caddy or (for the short load test) wrk is not
+// installed, unless JWTGATE_REQUIRE_GATEWAYS=1 (CI sets it). See the loadtest program
 // (e2e/loadtest) for the full load test and BenchmarkProxy for the in-process comparison.
 package e2e
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -17,15 +15,11 @@ import (
 
 // TestLoadShort runs wrk against jwtgate in proxy mode for 3 seconds (2
 // threads, 50 connections, one token) and requires every request to have
-// been answered 200. It runs only with JWTGATE_LOAD=1, and fails then if
-// wrk is missing. The full comparison with a bare reverse proxy is
-// loadtest (go run ./e2e/loadtest).
+// been answered 200. wrk is found as nginx and caddy are (lookGateway).
+// The full comparison with a bare reverse proxy is loadtest (go run
+// ./e2e/loadtest).
 func TestLoadShort(t *testing.T) {
-	if os.Getenv("JWTGATE_LOAD") != "1" {
-		t.Skip("set JWTGATE_LOAD=1 to run the short load test (needs wrk)")
-	}
-	_, err := exec.LookPath("wrk")
-	require.NoError(t, err, "exec.LookPath(wrk): JWTGATE_LOAD=1 needs wrk (apt-get install wrk)")
+	lookGateway(t, "wrk")
 
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Auth-Subject") == "" {
