@@ -242,17 +242,43 @@ func (i *Issuer) JWKSRequests() int { return int(i.jwksHits.Load()) }
 func (i *Issuer) DiscoveryRequests() int { return int(i.discoveryHits.Load()) }
 
 // Rotate generates a new signing key, publishes it beside the old ones and
-// signs new tokens with it. It returns the new key ID.
+// signs new tokens with it at once. It returns the new key ID. Most real
+// issuers publish a key well before they use it, which [Issuer.Publish]
+// and [Issuer.Use] model.
 func (i *Issuer) Rotate() string {
+	kid := i.Publish()
+	if err := i.Use(kid); err != nil {
+		panic(err) // unreachable: the key was just published
+	}
+	return kid
+}
+
+// Publish generates a new key and publishes it beside the others without
+// signing with it yet, as issuers announce their next key ahead of a
+// rotation; [Issuer.Use] starts signing with it. It returns the key ID.
+func (i *Issuer) Publish() string {
 	k, err := i.newKey()
 	if err != nil {
 		panic(err)
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	i.current = k
 	i.published = append(i.published, k)
 	return k.kid
+}
+
+// Use signs new tokens with the published key kid. It fails if no
+// published key has that ID (a retired key cannot be used again).
+func (i *Issuer) Use(kid string) error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	for _, k := range i.published {
+		if k.kid == kid {
+			i.current = k
+			return nil
+		}
+	}
+	return fmt.Errorf("verifiertest: no published key has ID %q", kid)
 }
 
 // Retire stops publishing the key with the given ID. Tokens it signed fail

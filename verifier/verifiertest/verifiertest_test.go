@@ -152,6 +152,35 @@ func TestIssuerRotateAndRetire(t *testing.T) {
 	assert.Equal(t, []string{second}, ids())
 }
 
+func TestIssuerPublishThenUse(t *testing.T) {
+	iss := verifiertest.Start(t, verifiertest.IssuerConfig{Algorithm: "ES256"})
+	first := iss.KeyID()
+	next := iss.Publish()
+	require.NotEqual(t, first, next)
+	assert.Equal(t, first, iss.KeyID(), "Publish must not change the signing key")
+	assert.Equal(t, first, decodePart(t, iss.MustMint(t, verifiertest.Token{}), 0)["kid"])
+
+	doc, err := iss.JWKS()
+	require.NoError(t, err)
+	keys, err := jwks.ParseJWKS(doc)
+	require.NoError(t, err)
+	var ids []string
+	for _, k := range keys {
+		ids = append(ids, k.ID())
+	}
+	assert.ElementsMatch(t, []string{first, next}, ids, "JWKS after Publish")
+
+	require.NoError(t, iss.Use(next))
+	assert.Equal(t, next, iss.KeyID())
+	assert.Equal(t, next, decodePart(t, iss.MustMint(t, verifiertest.Token{}), 0)["kid"])
+
+	iss.Retire(first)
+	err = iss.Use(first)
+	require.Error(t, err, "Use of a retired key")
+	assert.Contains(t, err.Error(), "no published key")
+	assert.Equal(t, next, iss.KeyID(), "a failed Use must keep the signing key")
+}
+
 func TestMintDefaultsAndOverrides(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	iss := verifiertest.Start(t, verifiertest.IssuerConfig{Audience: "aud-1", Now: func() time.Time { return now }})
