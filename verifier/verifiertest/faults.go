@@ -52,6 +52,8 @@ type endpointKind int
 const (
 	jwksEndpoint endpointKind = iota
 	discoveryEndpoint
+	tokenEndpoint // both token endpoints; no fault setter yet, latency applies
+	numEndpoints
 )
 
 // SetFault makes the JWKS endpoint misbehave as f says, from the next
@@ -154,8 +156,9 @@ func (i *Issuer) metadata() map[string]any {
 	return map[string]any{
 		"issuer":                                i.URL,
 		"jwks_uri":                              i.JWKSURL(),
-		"token_endpoint":                        i.base + "/token",
+		"token_endpoint":                        i.TokenURL(),
 		"grant_types_supported":                 []string{"client_credentials"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 		"id_token_signing_alg_values_supported": []string{i.alg},
 	}
 }
