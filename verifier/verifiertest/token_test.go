@@ -145,7 +145,9 @@ func TestTokenEndpointErrors(t *testing.T) {
 	iss, c := startWithClients(t, verifiertest.IssuerConfig{})
 	drone, travel := c[verifiertest.DemoDroneMappingClient], c[verifiertest.DemoTravelClient]
 	cc := func(kv ...string) string { return form(append([]string{"grant_type", "client_credentials"}, kv...)...) }
-	post := func(kv ...string) string { return cc(append([]string{"client_id", drone.ID, "client_secret", drone.Secret}, kv...)...) }
+	post := func(kv ...string) string {
+		return cc(append([]string{"client_id", drone.ID, "client_secret", drone.Secret}, kv...)...)
+	}
 
 	tests := []struct {
 		name   string
