@@ -20,7 +20,8 @@
 //
 // The issuer also shows what breaks in production: [Issuer.SetFault] takes
 // its JWKS endpoint down, makes it answer an HTML page or an empty key set,
-// or hang; [Issuer.SetDiscoveryFault] does the same to its metadata;
+// or hang; [Issuer.SetDiscoveryFault] does the same to its metadata and
+// [Issuer.SetTokenFault] to its token endpoints;
 // [Issuer.SetLatency] slows every answer. IssuerConfig.Path gives the
 // issuer identifier a path, as multi-tenant providers do, and
 // IssuerConfig.RFC8414Only serves the metadata only at its RFC 8414

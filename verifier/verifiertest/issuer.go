@@ -90,7 +90,8 @@ type IssuerConfig struct {
 // tokens ([Issuer.DjangoTokenURL]). Tokens
 // are signed with the current key; [Issuer.Rotate] adds a new current key
 // and [Issuer.Retire] stops publishing an old one. [Issuer.SetFault],
-// [Issuer.SetDiscoveryFault] and [Issuer.SetLatency] make the endpoints
+// [Issuer.SetDiscoveryFault], [Issuer.SetTokenFault] and
+// [Issuer.SetLatency] make the endpoints
 // misbehave as real issuers do.
 type Issuer struct {
 	// URL is the issuer identifier: the "iss" of minted tokens and the base

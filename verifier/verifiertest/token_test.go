@@ -448,3 +448,47 @@ func TestIssuerConfigClientsCopied(t *testing.T) {
 	a := send(t, iss.TokenURL(), tokenRequest{body: form("grant_type", "client_credentials", "client_id", "a", "client_secret", "first secret")})
 	assert.Equal(t, http.StatusOK, a.status, "the secret registered before the caller changed its slice; body %s", a.body)
 }
+
+func TestSetTokenFault(t *testing.T) {
+	iss, c := startWithClients(t, verifiertest.IssuerConfig{})
+	v, err := verifier.New(iss.VerifierConfig())
+	require.NoError(t, err, "verifier.New")
+	travel, cam := c[verifiertest.DemoTravelClient], c[verifiertest.DemoCameraCatalogueClient]
+	oauth := tokenRequest{body: form("grant_type", "client_credentials"), basic: basicAuth(travel.ID, travel.Secret)}
+	django := tokenRequest{body: form("username", cam.ID, "password", cam.Secret)}
+	held := send(t, iss.TokenURL(), oauth)
+	require.Equal(t, http.StatusOK, held.status, "a token before the fault; body %s", held.body)
+
+	for _, tc := range []struct {
+		fault  verifiertest.Fault
+		status int
+		body   string
+	}{
+		{verifiertest.FaultDown, 503, "unavailable"},
+		{verifiertest.FaultGarbage, 200, "<html>"},
+		{verifiertest.FaultEmptyKeySet, 200, "{}"},
+	} {
+		t.Run(tc.fault.String(), func(t *testing.T) {
+			iss.SetTokenFault(tc.fault)
+			for _, e := range []struct {
+				url string
+				req tokenRequest
+			}{{iss.TokenURL(), oauth}, {iss.DjangoTokenURL(), django}} {
+				a := send(t, e.url, e.req)
+				assert.Equal(t, tc.status, a.status, "POST %s under %v", e.url, tc.fault)
+				assert.Contains(t, a.body, tc.body, "POST %s under %v", e.url, tc.fault)
+				assert.NotContains(t, a.body, "token\"", "POST %s under %v", e.url, tc.fault)
+			}
+			_, err := v.Verify(context.Background(), held.fields["access_token"].(string))
+			assert.NoError(t, err, "a token got before the fault verifies during %v", tc.fault)
+			resp, err := http.Get(iss.JWKSURL())
+			require.NoError(t, err, "GET the JWKS")
+			resp.Body.Close()
+			assert.Equal(t, http.StatusOK, resp.StatusCode, "the JWKS under a token fault %v", tc.fault)
+		})
+	}
+	iss.SetTokenFault(verifiertest.FaultNone)
+	a := send(t, iss.TokenURL(), oauth)
+	assert.Equal(t, http.StatusOK, a.status, "a token after the fault was cleared; body %s", a.body)
+	assert.Panics(t, func() { iss.SetTokenFault(99) }, "SetTokenFault(99)")
+}
