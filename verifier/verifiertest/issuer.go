@@ -180,7 +180,7 @@ func NewIssuer(cfg IssuerConfig) *Issuer {
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server"+path, discovery)
 	mux.HandleFunc("GET "+path+"/jwks.json", i.endpoint(jwksEndpoint, &i.jwksHits, i.serveJWKS))
 	mux.HandleFunc("POST "+path+"/oauth2/token", i.endpoint(tokenEndpoint, &i.tokenHits, i.serveToken))
-	mux.HandleFunc("POST "+path+"/api-token-auth/", i.endpoint(tokenEndpoint, &i.tokenHits, i.serveDjangoToken))
+	mux.HandleFunc("POST "+path+"/api-token-auth/{$}", i.endpoint(tokenEndpoint, &i.tokenHits, i.serveDjangoToken))
 	var h http.Handler = mux
 	if cfg.OnRequest != nil {
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
