@@ -20,12 +20,23 @@
 //
 // The issuer also shows what breaks in production: [Issuer.SetFault] takes
 // its JWKS endpoint down, makes it answer an HTML page or an empty key set,
-// or hang; [Issuer.SetDiscoveryFault] does the same to its metadata;
+// or hang; [Issuer.SetDiscoveryFault] does the same to its metadata and
+// [Issuer.SetTokenFault] to its token endpoints;
 // [Issuer.SetLatency] slows every answer. IssuerConfig.Path gives the
 // issuer identifier a path, as multi-tenant providers do, and
 // IssuerConfig.RFC8414Only serves the metadata only at its RFC 8414
 // location. [Issuer.NewRemote] returns a key source for the issuer with
 // the timeouts, clock and hooks a test needs.
+//
+// Registered clients (IssuerConfig.Clients; [DemoClients] gives one per
+// issuer style) get tokens as our users' clients do from their API
+// providers: by the OAuth 2.0 client credentials grant at
+// [Issuer.TokenURL], with the client ID and secret in the form or in HTTP
+// Basic, or from a Django-style endpoint ([Issuer.DjangoTokenURL]) that
+// answers HS256 tokens signed with the server secret
+// ([Issuer.HMACSecret]). [MintClientToken] makes the tokens that clients
+// of some APIs sign themselves with their secret. Secrets are compared in
+// constant time and never written anywhere.
 //
 // For sender-constrained tokens, [Issuer.MintProof] mints DPoP proofs (RFC
 // 9449), right or deliberately wrong, signed with the issuer's DPoP client

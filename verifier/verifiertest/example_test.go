@@ -2,13 +2,16 @@ package verifiertest_test
 
 import (
 	"context"
+	"encoding/json/v2"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"time"
 
+	"github.com/jwtgate/jwtgate/bearer"
 	"github.com/jwtgate/jwtgate/jwks"
 	"github.com/jwtgate/jwtgate/nethttp"
 	"github.com/jwtgate/jwtgate/scopes"
@@ -199,4 +202,127 @@ func ExampleIssuer_AuthorizationHeader() {
 	fmt.Println(w.Code, w.Body.String())
 	// Output:
 	// 201 created by uploader
+}
+
+// The client credentials grant: a registered client gets a token from the
+// token endpoint with its ID and secret, in the form (as a drone-mapping
+// API documents it) or in HTTP Basic (as a travel API does), then calls
+// the API with it.
+func ExampleIssuer_TokenURL() {
+	clients := verifiertest.DemoClients()
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{Clients: clients})
+	defer issuer.Close()
+	v, _ := verifier.New(issuer.VerifierConfig())
+	drone, travel := clients[0], clients[1]
+
+	// The client ID and secret in the form.
+	inForm, _ := http.NewRequest("POST", issuer.TokenURL(), strings.NewReader(url.Values{
+		"grant_type": {"client_credentials"}, "token_format": {"jwt"},
+		"client_id": {drone.ID}, "client_secret": {drone.Secret},
+	}.Encode()))
+	inForm.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+
+	// The client ID and secret in HTTP Basic, each form-urlencoded first.
+	inBasic, _ := http.NewRequest("POST", issuer.TokenURL(), strings.NewReader("grant_type=client_credentials"))
+	inBasic.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	inBasic.SetBasicAuth(url.QueryEscape(travel.ID), url.QueryEscape(travel.Secret))
+
+	for _, req := range []*http.Request{inForm, inBasic} {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		var answer struct {
+			AccessToken string `json:"access_token"`
+			TokenType   string `json:"token_type"`
+			ExpiresIn   int    `json:"expires_in"`
+			Scope       string `json:"scope"`
+		}
+		_ = json.UnmarshalRead(resp.Body, &answer)
+		resp.Body.Close()
+		claims, err := v.Verify(context.Background(), answer.AccessToken)
+		fmt.Println(resp.StatusCode, answer.TokenType, answer.ExpiresIn, answer.Scope, "->", claims.Subject(), err)
+	}
+
+	// A wrong secret.
+	wrong, _ := http.NewRequest("POST", issuer.TokenURL(), strings.NewReader("grant_type=client_credentials"))
+	wrong.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	wrong.SetBasicAuth(travel.ID, drone.Secret)
+	resp, err := http.DefaultClient.Do(wrong)
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	// Output:
+	// 200 Bearer 36000 read write -> drone-mapping <nil>
+	// 200 Bearer 3600 read -> travel-connect <nil>
+	// 401 Basic realm="verifiertest", charset="UTF-8"
+}
+
+// A Django-style API: the client posts its username and password (here
+// the client ID and secret) and gets an HS256 token signed with the
+// server secret, which it sends as "Authorization: JWT <token>".
+func ExampleIssuer_DjangoTokenURL() {
+	clients := verifiertest.DemoClients()
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{Clients: clients})
+	defer issuer.Close()
+	camera := clients[2]
+
+	resp, err := http.PostForm(issuer.DjangoTokenURL(), url.Values{"username": {camera.ID}, "password": {camera.Secret}})
+	if err != nil {
+		panic(err)
+	}
+	var answer struct {
+		Token string `json:"token"`
+	}
+	_ = json.UnmarshalRead(resp.Body, &answer)
+	resp.Body.Close()
+
+	// The API holds the server secret; the tokens have no iss and no aud.
+	key, _ := jwks.NewSecret("", issuer.HMACSecret())
+	keys, _ := jwks.NewStatic(key)
+	v, _ := verifier.New(verifier.Config{Keys: keys, Algorithms: []string{"HS256"}, SkipIssuerCheck: true, SkipAudienceCheck: true})
+	auth, _ := nethttp.New(v, nethttp.Options{Options: bearer.Options{Schemes: []string{"JWT"}}})
+	cameras := auth.Authenticate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := nethttp.ClaimsFrom(r)
+		var user struct {
+			Username string `json:"username"`
+		}
+		_ = claims.Decode(&user)
+		fmt.Fprint(w, "cameras for ", user.Username)
+	}))
+	w := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/cameras", nil)
+	req.Header.Set("Authorization", "JWT "+answer.Token)
+	cameras.ServeHTTP(w, req)
+	fmt.Println(resp.StatusCode, "->", w.Code, w.Body.String())
+	// Output:
+	// 200 -> 200 cameras for camera-catalogue
+}
+
+// Client-minted tokens: the client signs its own token with its secret,
+// and the API finds the secret by the token's issuer, the client ID.
+func ExampleMintClientToken() {
+	const api = "https://geo-finance.example.test/api"
+	clients := verifiertest.DemoClients()
+	secrets := map[string][]byte{}
+	for _, c := range clients {
+		secrets[c.ID] = []byte(c.Secret)
+	}
+	keys, _ := jwks.SecretsByIssuer(secrets)
+	v, _ := verifier.New(verifier.Config{Issuers: keys.Issuers(), Audiences: []string{api}, Keys: keys, Algorithms: []string{"HS256"}})
+
+	geo := clients[3]
+	token, _ := verifiertest.MintClientToken(geo, api, 5*time.Minute)
+	claims, err := v.Verify(context.Background(), token)
+	fmt.Println(claims.Issuer(), claims.Subject(), err)
+
+	geo.Secret = clients[0].Secret // signed with another client's secret
+	token, _ = verifiertest.MintClientToken(geo, api, 5*time.Minute)
+	_, err = v.Verify(context.Background(), token)
+	fmt.Println(errors.Is(err, verifier.ErrSignature))
+	// Output:
+	// geo-finance geo-finance <nil>
+	// true
 }

@@ -9,8 +9,9 @@ import (
 )
 
 // Fault is a way in which an issuer's endpoint misbehaves, as real issuers
-// do in production: set one with [Issuer.SetFault] for the JWKS endpoint
-// or [Issuer.SetDiscoveryFault] for the discovery metadata. The zero value,
+// do in production: set one with [Issuer.SetFault] for the JWKS endpoint,
+// [Issuer.SetDiscoveryFault] for the discovery metadata or
+// [Issuer.SetTokenFault] for the token endpoints. The zero value,
 // FaultNone, is a working endpoint.
 type Fault int
 
@@ -26,7 +27,8 @@ const (
 	FaultGarbage
 	// FaultEmptyKeySet: the JWKS endpoint answers 200 OK with
 	// {"keys":[]}; the discovery endpoint answers with metadata that has
-	// no "jwks_uri".
+	// no "jwks_uri"; the token endpoints answer 200 OK with {}, a success
+	// without a token.
 	FaultEmptyKeySet
 	// FaultHang: the endpoint does not answer. A request is held until the
 	// fault is changed (it is then answered as the new fault says), the
@@ -52,6 +54,8 @@ type endpointKind int
 const (
 	jwksEndpoint endpointKind = iota
 	discoveryEndpoint
+	tokenEndpoint // both token endpoints
+	numEndpoints
 )
 
 // SetFault makes the JWKS endpoint misbehave as f says, from the next
@@ -65,6 +69,13 @@ func (i *Issuer) SetFault(f Fault) { i.setFault(jwksEndpoint, f) }
 // so this matters for first fetches. It panics if f is not one of the
 // Fault constants.
 func (i *Issuer) SetDiscoveryFault(f Fault) { i.setFault(discoveryEndpoint, f) }
+
+// SetTokenFault makes the token endpoints ([Issuer.TokenURL] and
+// [Issuer.DjangoTokenURL]) misbehave as f says, from the next request on;
+// FaultNone restores them. Clients then cannot get new tokens while those
+// they hold still verify. It panics if f is not one of the Fault
+// constants.
+func (i *Issuer) SetTokenFault(f Fault) { i.setFault(tokenEndpoint, f) }
 
 func (i *Issuer) setFault(e endpointKind, f Fault) {
 	if f < 0 || f >= numFaults {
@@ -107,7 +118,12 @@ func (i *Issuer) endpoint(e endpointKind, hits *atomic.Int64, serve http.Handler
 			_, _ = w.Write([]byte("<!DOCTYPE html>\n<html><head><title>Maintenance</title></head>" +
 				"<body><h1>We'll be back soon</h1></body></html>\n"))
 		case FaultEmptyKeySet:
-			if e == jwksEndpoint {
+			switch e {
+			case tokenEndpoint:
+				w.Header().Set("Cache-Control", "no-store")
+				writeJSON(w, struct{}{})
+				return
+			case jwksEndpoint:
 				w.Header().Set("Content-Type", "application/jwk-set+json")
 				_, _ = w.Write([]byte(`{"keys":[]}`))
 				return
@@ -154,8 +170,9 @@ func (i *Issuer) metadata() map[string]any {
 	return map[string]any{
 		"issuer":                                i.URL,
 		"jwks_uri":                              i.JWKSURL(),
-		"token_endpoint":                        i.base + "/token",
+		"token_endpoint":                        i.TokenURL(),
 		"grant_types_supported":                 []string{"client_credentials"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
 		"id_token_signing_alg_values_supported": []string{i.alg},
 	}
 }

@@ -3,6 +3,7 @@ package verifiertest
 import (
 	"crypto"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -61,6 +62,18 @@ type IssuerConfig struct {
 	// held by [Issuer.SetLatency] or FaultHang) without sleeping. It must
 	// be safe for concurrent use.
 	OnRequest func(*http.Request)
+
+	// Clients are the clients registered with the issuer's token endpoints
+	// ([Issuer.TokenURL], [Issuer.DjangoTokenURL]); [DemoClients] returns
+	// one per issuer style. The slice is copied. NewIssuer panics on a
+	// client without ID or secret, with a negative ExpiresIn, or with the
+	// ID of another.
+	Clients []Client
+
+	// HMACSecret is the server secret the Django-style endpoint signs its
+	// HS256 tokens with. Empty means 32 random bytes. [Issuer.HMACSecret]
+	// returns it.
+	HMACSecret []byte
 }
 
 // Issuer is an in-process OAuth 2.0 issuer for tests: an httptest server on
@@ -70,10 +83,15 @@ type IssuerConfig struct {
 //
 // Its endpoints are URL + "/.well-known/openid-configuration" (unless
 // IssuerConfig.RFC8414Only), the RFC 8414 metadata location and
-// URL + "/jwks.json" (with any trailing slash of URL dropped first). Tokens
+// URL + "/jwks.json" (with any trailing slash of URL dropped first), and
+// the token endpoints where registered clients (IssuerConfig.Clients) get
+// tokens: URL + "/oauth2/token" for the OAuth 2.0 client credentials grant
+// ([Issuer.TokenURL]) and URL + "/api-token-auth/" for Django-style HS256
+// tokens ([Issuer.DjangoTokenURL]). Tokens
 // are signed with the current key; [Issuer.Rotate] adds a new current key
 // and [Issuer.Retire] stops publishing an old one. [Issuer.SetFault],
-// [Issuer.SetDiscoveryFault] and [Issuer.SetLatency] make the endpoints
+// [Issuer.SetDiscoveryFault], [Issuer.SetTokenFault] and
+// [Issuer.SetLatency] make the endpoints
 // misbehave as real issuers do.
 type Issuer struct {
 	// URL is the issuer identifier: the "iss" of minted tokens and the base
@@ -93,12 +111,18 @@ type Issuer struct {
 	current   *signingKey
 	published []*signingKey
 	closers   []func()
-	faults    [2]Fault      // by endpoint
-	latency   time.Duration // added to every answer
-	changed   chan struct{} // closed and replaced when faults or latency change
+	faults    [numEndpoints]Fault // by endpoint
+	latency   time.Duration       // added to every answer
+	changed   chan struct{}       // closed and replaced when faults or latency change
 
 	jwksHits      atomic.Int64
 	discoveryHits atomic.Int64
+	tokenHits     atomic.Int64
+
+	clients             map[string]*registeredClient // by ID; read-only
+	unknownClientDigest [sha256.Size]byte            // compared against for unknown IDs
+	secretCompares      atomic.Int64                 // for tests: constant-time compares made
+	hmacSecret          []byte                       // Django-style server secret; read-only
 }
 
 type signingKey struct {
@@ -113,12 +137,18 @@ func NewIssuer(cfg IssuerConfig) *Issuer {
 	if err := checkPath(cfg.Path); err != nil {
 		panic(err)
 	}
+	clients, err := registerClients(cfg.Clients)
+	if err != nil {
+		panic(err)
+	}
 	i := &Issuer{
-		alg:      cfg.Algorithm,
-		audience: cfg.Audience,
-		now:      cfg.Now,
-		done:     make(chan struct{}),
-		changed:  make(chan struct{}),
+		clients:    clients,
+		hmacSecret: append([]byte(nil), cfg.HMACSecret...),
+		alg:        cfg.Algorithm,
+		audience:   cfg.Audience,
+		now:        cfg.Now,
+		done:       make(chan struct{}),
+		changed:    make(chan struct{}),
 	}
 	if i.alg == "" {
 		i.alg = DefaultAlgorithm
@@ -129,6 +159,11 @@ func NewIssuer(cfg IssuerConfig) *Issuer {
 	if i.now == nil {
 		i.now = time.Now
 	}
+	if len(i.hmacSecret) == 0 {
+		i.hmacSecret = make([]byte, 32)
+		_, _ = rand.Read(i.hmacSecret)
+	}
+	i.unknownClientDigest = sha256.Sum256([]byte(randomSecret()))
 	k, err := i.newKey()
 	if err != nil {
 		panic(err)
@@ -144,6 +179,8 @@ func NewIssuer(cfg IssuerConfig) *Issuer {
 	}
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server"+path, discovery)
 	mux.HandleFunc("GET "+path+"/jwks.json", i.endpoint(jwksEndpoint, &i.jwksHits, i.serveJWKS))
+	mux.HandleFunc("POST "+path+"/oauth2/token", i.endpoint(tokenEndpoint, &i.tokenHits, i.serveToken))
+	mux.HandleFunc("POST "+path+"/api-token-auth/{$}", i.endpoint(tokenEndpoint, &i.tokenHits, i.serveDjangoToken))
 	var h http.Handler = mux
 	if cfg.OnRequest != nil {
 		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
