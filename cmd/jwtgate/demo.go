@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -56,7 +57,8 @@ policy:
 // commands and serves until ctx ends, or, with selftest, sends the
 // requests itself.
 func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) int {
-	iss := verifiertest.NewIssuer(verifiertest.IssuerConfig{})
+	clients := verifiertest.DemoClients()
+	iss := verifiertest.NewIssuer(verifiertest.IssuerConfig{Clients: clients})
 	defer iss.Close()
 	upLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -86,15 +88,13 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) int {
 	}
 	base := "http://" + s.Addr()
 	if o.selftest {
-		code := selfTest(base, iss, stdout)
+		code := selfTest(base, iss, clients, stdout)
 		if shutdown(s) != 0 {
 			code = 1
 		}
 		return code
 	}
-	if err := printDemo(base, s.AdminAddr(), iss, stdout); err != nil {
-		fmt.Fprintln(stderr, err)
-	}
+	printDemo(base, s.AdminAddr(), iss, clients, stdout)
 	<-ctx.Done()
 	return shutdown(s)
 }
@@ -113,31 +113,69 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, "\n")
 }
 
-// printDemo prints tokens and curl commands to try the demo.
-func printDemo(base, admin string, iss *verifiertest.Issuer, out io.Writer) error {
-	read, err := iss.Mint(verifiertest.Token{Subject: "dashboard", Scope: "read"})
-	if err != nil {
-		return err
-	}
-	write, err := iss.Mint(verifiertest.Token{Subject: "drone-fleet", Scope: "read write"})
-	if err != nil {
-		return err
-	}
+// printDemo prints the commands to try the demo: tokens from the issuer's
+// token endpoint, as clients get them, then requests through the gateway.
+func printDemo(base, admin string, iss *verifiertest.Issuer, clients []verifiertest.Client, out io.Writer) {
+	drone, travel := demoClient(clients, verifiertest.DemoDroneMappingClient), demoClient(clients, verifiertest.DemoTravelClient)
+	const token = `sed -E 's/.*"access_token":"([^"]+)".*/\1/'`
 	fmt.Fprintf(out, "jwtgate demo: gateway on %s, demo issuer %s\n", base, iss.URL)
 	fmt.Fprintln(out, "Policy: GET /public/ is public; GET /items/ needs read or admin; POST /items/ and DELETE /items/{id} need write; all else is denied.")
 	fmt.Fprintln(out, "The upstream echoes the request it gets, claim headers included.")
-	fmt.Fprintf(out, "\nREAD=%s\nWRITE=%s\n\n", read, write)
+	fmt.Fprintf(out, "\n# tokens from the issuer's token endpoint: scope read (client secret in HTTP Basic), scopes read write (in the form)\n")
+	fmt.Fprintf(out, "READ=$(curl -s -u %s:%s %s -d grant_type=client_credentials | %s)\n", travel.ID, travel.Secret, iss.TokenURL(), token)
+	fmt.Fprintf(out, "WRITE=$(curl -s %s -d grant_type=client_credentials -d client_id=%s -d client_secret=%s -d token_format=jwt | %s)\n\n",
+		iss.TokenURL(), drone.ID, drone.Secret, token)
 	fmt.Fprintf(out, "# public route, no token (200)\ncurl -i %s/public/hello\n\n", base)
 	fmt.Fprintf(out, "# no token (401)\ncurl -i %s/items/\n\n", base)
-	fmt.Fprintf(out, "# scope read (200, with X-Auth-Subject: dashboard upstream)\ncurl -i %s/items/ -H \"Authorization: Bearer $READ\"\n\n", base)
-	fmt.Fprintf(out, "# a forged claim header is replaced (200, subject dashboard)\ncurl -i %s/items/ -H \"Authorization: Bearer $READ\" -H 'X-Auth-Subject: admin'\n\n", base)
+	fmt.Fprintf(out, "# scope read (200, with X-Auth-Subject: %s upstream)\ncurl -i %s/items/ -H \"Authorization: Bearer $READ\"\n\n", travel.ID, base)
+	fmt.Fprintf(out, "# a forged claim header is replaced (200, subject %s)\ncurl -i %s/items/ -H \"Authorization: Bearer $READ\" -H 'X-Auth-Subject: admin'\n\n", travel.ID, base)
 	fmt.Fprintf(out, "# scope read on a write route (403)\ncurl -i -X POST %s/items/ -H \"Authorization: Bearer $READ\"\n\n", base)
 	fmt.Fprintf(out, "# scopes read write (200)\ncurl -i -X POST %s/items/ -H \"Authorization: Bearer $WRITE\"\n\n", base)
 	if admin != "" {
 		fmt.Fprintf(out, "# health, readiness, metrics\ncurl -i http://%s/readyz\ncurl -s http://%s/metrics | grep jwtgate_\n\n", admin, admin)
 	}
 	fmt.Fprintln(out, "Press Ctrl-C to stop.")
-	return nil
+}
+
+// demoClient returns the demo client with the given ID.
+func demoClient(clients []verifiertest.Client, id string) verifiertest.Client {
+	for _, c := range clients {
+		if c.ID == id {
+			return c
+		}
+	}
+	panic("jwtgate: no demo client " + id) // unreachable: DemoClients has them all
+}
+
+// requestToken gets an access token from the issuer's token endpoint with
+// the client credentials grant, the client authenticating with HTTP Basic
+// or in the form.
+func requestToken(client *http.Client, tokenURL string, c verifiertest.Client, basic bool) (string, error) {
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if !basic {
+		form.Set("client_id", c.ID)
+		form.Set("client_secret", c.Secret)
+	}
+	req, err := http.NewRequest(http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if basic {
+		req.SetBasicAuth(url.QueryEscape(c.ID), url.QueryEscape(c.Secret))
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var answer struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.UnmarshalRead(io.LimitReader(resp.Body, 1<<20), &answer); err != nil || resp.StatusCode != http.StatusOK || answer.AccessToken == "" {
+		return "", fmt.Errorf("token request for %s: status %d, no access token", c.ID, resp.StatusCode)
+	}
+	return answer.AccessToken, nil
 }
 
 // selfCase is one request of the self-test.
@@ -146,30 +184,47 @@ type selfCase struct {
 	method      string
 	path        string
 	tok         *verifiertest.Token
+	bearer      *string // a token from the token endpoint, when tok is nil
 	header      map[string]string
 	wantStatus  int
 	wantSubject string // the X-Auth-Subject the upstream must get, when 200
 }
 
 // selfTest sends the demo its requests and reports each answer.
-func selfTest(base string, iss *verifiertest.Issuer, out io.Writer) int {
+func selfTest(base string, iss *verifiertest.Issuer, clients []verifiertest.Client, out io.Writer) int {
+	client := &http.Client{Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+	// Tokens as clients get them, from the token endpoint: the travel
+	// client (scope read) with HTTP Basic, the drone-mapping client
+	// (scopes read write) in the form.
+	travel, drone := demoClient(clients, verifiertest.DemoTravelClient), demoClient(clients, verifiertest.DemoDroneMappingClient)
+	readTok, err := requestToken(client, iss.TokenURL(), travel, true)
+	if err != nil {
+		fmt.Fprintln(out, "FAIL", err)
+		return 1
+	}
+	writeTok, err := requestToken(client, iss.TokenURL(), drone, false)
+	if err != nil {
+		fmt.Fprintln(out, "FAIL", err)
+		return 1
+	}
+	fmt.Fprintf(out, "ok   POST %s: tokens for %s (HTTP Basic) and %s (form)\n", iss.TokenURL(), travel.ID, drone.ID)
+
 	read := &verifiertest.Token{Subject: "dashboard", Scope: "read"}
 	cases := []selfCase{
 		{name: "public route, no token", method: "GET", path: "/public/hello", wantStatus: 200},
 		{name: "no token", method: "GET", path: "/items/", wantStatus: 401},
-		{name: "scope read", method: "GET", path: "/items/", tok: read, wantStatus: 200, wantSubject: "dashboard"},
-		{name: "forged claim headers replaced", method: "GET", path: "/items/", tok: read,
-			header: map[string]string{"X-Auth-Subject": "admin", "X_Auth_Subject": "admin"}, wantStatus: 200, wantSubject: "dashboard"},
-		{name: "scope read on a write route", method: "POST", path: "/items/", tok: read, wantStatus: 403},
-		{name: "scopes read write", method: "POST", path: "/items/",
-			tok: &verifiertest.Token{Subject: "drone-fleet", Scope: "read write"}, wantStatus: 200, wantSubject: "drone-fleet"},
+		{name: "scope read", method: "GET", path: "/items/", bearer: &readTok, wantStatus: 200, wantSubject: travel.ID},
+		{name: "forged claim headers replaced", method: "GET", path: "/items/", bearer: &readTok,
+			header: map[string]string{"X-Auth-Subject": "admin", "X_Auth_Subject": "admin"}, wantStatus: 200, wantSubject: travel.ID},
+		{name: "scope read on a write route", method: "POST", path: "/items/", bearer: &readTok, wantStatus: 403},
+		{name: "scopes read write", method: "POST", path: "/items/", bearer: &writeTok, wantStatus: 200, wantSubject: drone.ID},
+		{name: "minted token, scope read", method: "GET", path: "/items/", tok: read, wantStatus: 200, wantSubject: "dashboard"},
 		{name: "expired token", method: "GET", path: "/items/",
 			tok: &verifiertest.Token{Scope: "read", ExpiresIn: -time.Hour}, wantStatus: 401},
 		{name: "encoded dot segment", method: "GET", path: "/public/%2e%2e/items/", wantStatus: 400},
 		{name: "route the policy denies", method: "GET", path: "/admin", tok: read, wantStatus: 403},
 	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	defer client.CloseIdleConnections()
 	failed := 0
 	for _, c := range cases {
 		got, subject, err := c.do(client, base, iss)
@@ -202,12 +257,15 @@ func (c selfCase) do(client *http.Client, base string, iss *verifiertest.Issuer)
 	if err != nil {
 		return 0, "", err
 	}
-	if c.tok != nil {
+	switch {
+	case c.tok != nil:
 		tok, err := iss.Mint(*c.tok)
 		if err != nil {
 			return 0, "", err
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
+	case c.bearer != nil:
+		req.Header.Set("Authorization", "Bearer "+*c.bearer)
 	}
 	for k, v := range c.header {
 		req.Header[k] = []string{v}

@@ -206,7 +206,7 @@ func TestDemoPrintsCurlCommands(t *testing.T) {
 	code := run(ctx, []string{"-demo", "-addr", "127.0.0.1:0"}, out, &syncBuffer{})
 	assert.Equal(t, 0, code)
 	text := out.String()
-	for _, want := range []string{"READ=ey", "WRITE=ey", "curl -i http://127.0.0.1:", "/items/ -H \"Authorization: Bearer $READ\"", "/readyz"} {
+	for _, want := range []string{"READ=$(curl -s -u travel-connect:", "/oauth2/token -d grant_type=client_credentials -d client_id=drone-mapping -d client_secret=", "curl -i http://127.0.0.1:", "/items/ -H \"Authorization: Bearer $READ\"", "/readyz"} {
 		assert.Contains(t, text, want, "demo output")
 	}
 }
