@@ -379,9 +379,18 @@ func outageLoadBound(d time.Duration) float64 {
 	return 10 + d.Seconds()/(jwks.DefaultMaxBackoff/2).Seconds()
 }
 
+// fleetResults collects the figures of every fleet size as the simulations
+// make them (a failed assertion ends a synctest bubble's test at once).
+type fleetResults struct {
+	rows  []fleetStats
+	gaps  []gapStats
+	bunch map[int]map[string][]float64
+}
+
 // simulateFleet runs the default-timers timeline with n instances and
-// returns its phases and the bunching after the start and each recovery.
-func simulateFleet(t *testing.T, n int) (rows []fleetStats, bunch map[string][]float64, gaps []gapStats) {
+// adds its phases, the bunching after each event and the delays to the
+// next refresh after each event to out.
+func simulateFleet(t *testing.T, n int, out *fleetResults) {
 	a, b, c := stormKey(t), stormKey(t), stormKey(t)
 	issuer := newStormIssuer(jwksJSON(t, ecJWK("a", a)))
 	issuer.header.Set("ETag", `"a"`) // no Cache-Control, no Expires: RefreshInterval applies
@@ -393,14 +402,14 @@ func simulateFleet(t *testing.T, n int) (rows []fleetStats, bunch map[string][]f
 		f.startAll()
 		f.advanceTo(time.Minute)
 		s := f.stats("start-up, all at once", 0, time.Minute)
-		assert.Equal(t, n, s.Fetches, "fetches in the first minute of %d instances started at once", n)
-		rows = append(rows, s)
+		assert.Equal(t, n, f.stats("", 0, time.Nanosecond).Fetches, "fetches at the instant %d instances started", n)
+		out.rows = append(out.rows, s)
 
 		// Steady state.
 		f.advanceTo(fleetPublishAhead)
 		s = f.stats("steady state (1 h lifetime)", time.Hour, fleetPublishAhead)
 		assertSteady(t, s, fleetPublishAhead-time.Hour, fleetLifetime)
-		rows = append(rows, s)
+		out.rows = append(out.rows, s)
 
 		// A key published an hour ahead of use (more than the 54 min
 		// longest refresh delay): routine refreshes bring it, and its
@@ -414,7 +423,7 @@ func simulateFleet(t *testing.T, n int) (rows []fleetStats, bunch map[string][]f
 		f.advanceTo(fleetUseAhead + time.Minute)
 		total, _ := f.kidFetches(f.at(fleetUseAhead))
 		assert.Zero(t, total, "fetches triggered by tokens signed with a key published an hour ahead")
-		rows = append(rows, f.stats("rotation, key published 1 h ahead", fleetUseAhead, fleetUseAhead+time.Minute))
+		out.rows = append(out.rows, f.stats("rotation, key published 1 h ahead", fleetUseAhead, fleetUseAhead+time.Minute))
 
 		// A key used as soon as it is published: each instance fetches
 		// once, when its first token with the new kid arrives.
@@ -429,12 +438,12 @@ func simulateFleet(t *testing.T, n int) (rows []fleetStats, bunch map[string][]f
 		ahead := f.refreshedBeforeTokens(f.at(fleetRotate))
 		assert.Equal(t, n, total+ahead, "instances that fetched for their first token with a new key (%d) or had refreshed just before it (%d)", total, ahead)
 		assert.LessOrEqual(t, most, 1, "fetches one instance made for %d tokens with one new key", fleetTokens)
-		rows = append(rows, f.stats("rotation, new key used at once", fleetRotate, fleetRotate+time.Minute))
+		out.rows = append(out.rows, f.stats("rotation, new key used at once", fleetRotate, fleetRotate+time.Minute))
 
-		rows = append(rows, f.outage(t, "503", fleetErrorsDown, func(s *stormIssuer) { s.status = http.StatusServiceUnavailable },
+		out.rows = append(out.rows, f.outage(t, "503", fleetErrorsDown, func(s *stormIssuer) { s.status = http.StatusServiceUnavailable },
 			func(s *stormIssuer) { s.status = http.StatusOK })...)
 		var gate chan struct{}
-		rows = append(rows, f.outage(t, "hang", fleetHangDown, func(s *stormIssuer) {
+		out.rows = append(out.rows, f.outage(t, "hang", fleetHangDown, func(s *stormIssuer) {
 			gate = make(chan struct{})
 			s.gate = gate
 		}, func(s *stormIssuer) {
@@ -442,29 +451,42 @@ func simulateFleet(t *testing.T, n int) (rows []fleetStats, bunch map[string][]f
 			close(gate)
 		})...)
 
-		bunch = map[string][]float64{
+		bunch := map[string][]float64{
 			"1 start-up at once":          f.bunching(time.Minute, 6*time.Hour+time.Minute),
 			"2 new key used at once":      f.bunching(fleetRotate+time.Minute, fleetErrorsDown),
-			"3 recovery from 503 outage":  f.bunching(fleetErrorsDown+fleetOutage, fleetErrorsDown+fleetOutage+fleetAfter),
-			"4 recovery from hang outage": f.bunching(fleetHangDown+fleetOutage, fleetEnd),
+			"3 recovery from 503 outage":  f.bunching(fleetErrorsDown+fleetOutage+10*time.Minute, fleetErrorsDown+fleetOutage+fleetAfter),
+			"4 recovery from hang outage": f.bunching(fleetHangDown+fleetOutage+10*time.Minute, fleetEnd),
 		}
+		out.bunch[n] = bunch
 		for _, e := range []struct {
-			event string
-			at    time.Duration
+			event    string
+			at       time.Duration
+			recovery bool
 		}{
-			{"start-up at once", 0},
-			{"new key used at once", fleetRotate},
-			{"recovery from 503 outage", fleetErrorsDown + fleetOutage},
-			{"recovery from hang outage", fleetHangDown + fleetOutage},
+			{"start-up at once", 0, false},
+			{"new key used at once", fleetRotate, false},
+			{"recovery from 503 outage", fleetErrorsDown + fleetOutage, true},
+			{"recovery from hang outage", fleetHangDown + fleetOutage, true},
 		} {
 			g := f.nextRefresh(f.at(e.at))
 			assert.Len(t, g, n, "instances with a refresh after the %s", e.event)
 			gs := summariseGaps(e.event, n, g, fleetLifetime)
 			assert.LessOrEqual(t, gs.Max, 0.9, "longest delay, as a fraction of the lifetime, before the refresh that followed the %s", e.event)
-			gaps = append(gaps, gs)
+			if e.recovery && n >= 100 {
+				// Spread over the whole refresh delay (full jitter), about
+				// 91 % of the instances refresh before 75 % of the lifetime;
+				// at 75-90 % alone, none would, and the fleet would refresh
+				// within the same quarter of an hour for hours.
+				assert.GreaterOrEqual(t, gs.Early, 0.5, "share of %d instances refreshing before 75 %% of the lifetime after the %s", n, e.event)
+			}
+			out.gaps = append(out.gaps, gs)
+		}
+		if n >= 10000 {
+			for _, k := range []string{"3 recovery from 503 outage", "4 recovery from hang outage"} {
+				assert.LessOrEqual(t, bunch[k][0], 4.0, "busiest 10 s over the mean in the hour after the %s, %d instances", k[2:], n)
+			}
 		}
 	})
-	return rows, bunch, gaps
 }
 
 // outage takes the issuer down at `down` for fleetOutage and watches the
@@ -496,20 +518,19 @@ func (f *fleet) outage(t *testing.T, kind string, down time.Duration, fail, heal
 
 // simulateMaxAge runs a steady state where the issuer sends
 // Cache-Control max-age (as large issuers do, for hours).
-func simulateMaxAge(t *testing.T, n int) fleetStats {
+func simulateMaxAge(t *testing.T, n int, out *fleetResults) {
 	issuer := newStormIssuer(jwksJSON(t, ecJWK("a", stormKey(t))))
 	issuer.header.Set("ETag", `"a"`)
 	issuer.header.Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(fleetMaxAge.Seconds())))
-	var s fleetStats
 	synctest.Test(t, func(t *testing.T) {
 		f := newFleet(t, n, issuer)
 		defer f.close()
 		f.startAll()
 		f.advanceTo(fleetMaxAgeEnd)
-		s = f.stats(fmt.Sprintf("steady state (max-age %v)", fleetMaxAge), time.Hour, fleetMaxAgeEnd)
+		s := f.stats(fmt.Sprintf("steady state (max-age %v)", fleetMaxAge), time.Hour, fleetMaxAgeEnd)
+		out.rows = append(out.rows, s)
 		assertSteady(t, s, fleetMaxAgeEnd-time.Hour, fleetMaxAge)
 	})
-	return s
 }
 
 func TestFleet(t *testing.T) {
@@ -517,18 +538,14 @@ func TestFleet(t *testing.T) {
 	if *fleetFlag {
 		sizes = append(sizes, 10000)
 	}
-	var rows []fleetStats
-	var gaps []gapStats
-	bunch := map[int]map[string][]float64{}
+	out := &fleetResults{bunch: map[int]map[string][]float64{}}
 	for _, n := range sizes {
 		t.Run(fmt.Sprintf("N=%d", n), func(t *testing.T) {
-			r, b, g := simulateFleet(t, n)
-			rows = append(rows, r...)
-			rows = append(rows, simulateMaxAge(t, n))
-			bunch[n], gaps = b, append(gaps, g...)
+			simulateFleet(t, n, out)
+			simulateMaxAge(t, n, out)
 		})
 	}
-	t.Log("\n" + fleetTable(rows, sizes) + "\n" + bunchTable(bunch, sizes) + "\n" + gapTable(gaps))
+	t.Log("\n" + fleetTable(out.rows, sizes) + "\n" + bunchTable(out.bunch, sizes) + "\n" + gapTable(out.gaps))
 }
 
 // gapTable prints how long after each event the instances refreshed next.
@@ -577,7 +594,7 @@ func fleetTable(rows []fleetStats, sizes []int) string {
 func bunchTable(bunch map[int]map[string][]float64, sizes []int) string {
 	n := sizes[len(sizes)-1]
 	var b strings.Builder
-	fmt.Fprintf(&b, "N=%d: busiest 10 s ÷ mean, hour by hour\n\n| hours after | 1 | 2 | 3 | 4 | 5 | 6 |\n|---|---|---|---|---|---|---|\n", n)
+	fmt.Fprintf(&b, "N=%d: busiest 10 s ÷ mean, hour by hour from the end of the event's own wave (1 min after the start or the new key, 10 min after the recovery)\n\n| hours after | 1 | 2 | 3 | 4 | 5 | 6 |\n|---|---|---|---|---|---|---|\n", n)
 	keys := make([]string, 0, len(bunch[n]))
 	for k := range bunch[n] {
 		keys = append(keys, k)
