@@ -67,8 +67,9 @@ type FetchEvent struct {
 }
 
 // fetch downloads, parses and publishes the key set, or confirms the
-// cached one with a conditional request.
-func (r *Remote) fetch(ctx context.Context) (err error) {
+// cached one with a conditional request. It sets the next refresh at
+// refreshDelay, or at spreadDelay when recovering (the last fetch failed).
+func (r *Remote) fetch(ctx context.Context, recovering bool) (err error) {
 	start := r.now()
 	ev := FetchEvent{Result: FetchFailed}
 	defer func() {
@@ -93,10 +94,14 @@ func (r *Remote) fetch(ctx context.Context) (err error) {
 	defer resp.Body.Close()
 	now := r.now()
 	lifetime := r.lifetime(resp.Header, now)
+	delay := refreshDelay
+	if recovering {
+		delay = spreadDelay
+	}
 
 	if resp.StatusCode == http.StatusNotModified {
 		next := *prev
-		next.fetchedAt, next.expiresAt, next.refreshAt = now, now.Add(lifetime), now.Add(refreshDelay(lifetime))
+		next.fetchedAt, next.expiresAt, next.refreshAt = now, now.Add(lifetime), now.Add(delay(lifetime))
 		r.extendLife(next.index.all, next.expiresAt)
 		r.set.Store(&next)
 		ev.Result, ev.Keys = FetchNotModified, len(prev.index.all)
@@ -119,7 +124,7 @@ func (r *Remote) fetch(ctx context.Context) (err error) {
 			r.publish(keys, &keySet{
 				fetchedAt:    now,
 				expiresAt:    now.Add(lifetime),
-				refreshAt:    now.Add(refreshDelay(lifetime)),
+				refreshAt:    now.Add(delay(lifetime)),
 				etag:         resp.Header.Get("ETag"),
 				lastModified: resp.Header.Get("Last-Modified"),
 			})
@@ -322,6 +327,19 @@ func parseCacheControl(line string) (directives []*httpcc.TokenPair, err error) 
 // of servers does not refresh in the same second.
 func refreshDelay(lifetime time.Duration) time.Duration {
 	return time.Duration(float64(lifetime) * (0.75 + 0.15*rand.Float64()))
+}
+
+// spreadDelay returns when, after the first successful fetch that follows
+// failures, to refresh a set with the given lifetime: at a uniform random
+// point of a refresh delay (full jitter). When an issuer comes back from an
+// outage, a whole fleet recovers within one MaxBackoff; with refreshDelay
+// its refreshes would then stay within the same quarter of an hour for many
+// cycles, as the 75-90 % window widens only slowly. Drawn this way, the
+// fleet's refresh times are at once spread nearly as if its servers had
+// never been in step (it is nearly the forward recurrence time of the
+// refresh schedule), for less than one extra fetch per server.
+func spreadDelay(lifetime time.Duration) time.Duration {
+	return time.Duration(rand.Float64() * float64(refreshDelay(lifetime)))
 }
 
 // backoff returns the delay before the next retry after r.failures

@@ -81,7 +81,8 @@ type RemoteConfig struct {
 	// RefreshInterval is the lifetime of a key set whose answer has no
 	// Cache-Control max-age or Expires header (1 h). The set is refreshed
 	// in the background at a random point between 75 % and 90 % of its
-	// lifetime; requests keep using it meanwhile.
+	// lifetime (after a fetch that ends a run of failures, anywhere up to
+	// that point); requests keep using it meanwhile.
 	RefreshInterval time.Duration
 
 	// MinRefreshInterval and MaxRefreshInterval clamp the lifetime of a key
@@ -450,6 +451,7 @@ func (r *Remote) startLocked(ctx context.Context, now time.Time) *fetchCall {
 	call := &fetchCall{done: make(chan struct{})}
 	r.inflight = call
 	r.lastAttempt = now
+	recovering := r.failures > 0
 	r.wg.Add(1)
 	// Detach from the caller: other lookups may wait on this fetch after
 	// the caller has gone. The fetch keeps the caller's values (for
@@ -458,7 +460,7 @@ func (r *Remote) startLocked(ctx context.Context, now time.Time) *fetchCall {
 	go func() {
 		defer r.wg.Done()
 		defer cancel()
-		err := r.fetch(fctx)
+		err := r.fetch(fctx, recovering)
 		r.mu.Lock()
 		r.inflight = nil
 		r.lastErr = err

@@ -104,9 +104,9 @@ func (s *stormIssuer) arrivals() []time.Time {
 	return append([]time.Time(nil), s.times...)
 }
 
-// stormRemote returns a Remote fetching from s in memory. It must be
-// called inside the bubble, and closed there.
-func stormRemote(t *testing.T, s *stormIssuer, cfg jwks.RemoteConfig) *jwks.Remote {
+// stormRemote returns a Remote fetching from s (usually a *stormIssuer) in
+// memory. It must be called inside the bubble, and closed there.
+func stormRemote(t *testing.T, s http.Handler, cfg jwks.RemoteConfig) *jwks.Remote {
 	t.Helper()
 	cfg.URL = "https://issuer.test/jwks.json"
 	cfg.HTTPClient = &http.Client{Transport: memTransport{s}}
