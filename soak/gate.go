@@ -138,7 +138,7 @@ func (g *gate) waitReady(ctx context.Context, admin string, timeout time.Duratio
 	defer client.CloseIdleConnections()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	last := errors.New("no answer yet")
+	var last error
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+admin+"/readyz", nil)
 		if resp, err := client.Do(req); err == nil {
