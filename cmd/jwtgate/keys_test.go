@@ -3,16 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/jwtgate/jwtgate/cmd/jwtgate/internal/config"
 	"github.com/jwtgate/jwtgate/jwks"
+	"github.com/jwtgate/jwtgate/verifier/verifiertest"
 )
 
 // TestCheckExampleKeys: the sample's keys section, uncommented, is valid
@@ -88,4 +91,39 @@ policy:
 	stderr.Reset()
 	code = run(context.Background(), []string{"-check", path}, &stdout, &stderr)
 	assert.Equal(t, 0, code, "run -check on the fixed file; stderr:\n%s", stderr.String())
+}
+
+// TestKeysReachTheKeySource: the timers of the file are the key source's.
+// The issuer hangs; with keys.fetch_timeout 200ms the first fetch gives up
+// long before the caller's 5 s (the default fetch timeout is 10 s).
+func TestKeysReachTheKeySource(t *testing.T) {
+	iss := verifiertest.Start(t, verifiertest.IssuerConfig{Algorithm: "ES256"})
+	iss.SetFault(verifiertest.FaultHang)
+	text := fmt.Sprintf(`mode: proxy
+listen: 127.0.0.1:0
+admin_listen: "off"
+upstream:
+  url: http://127.0.0.1:9000
+issuers:
+  - issuer: %q
+    jwks_url: %q
+    keys:
+      fetch_timeout: 200ms
+      max_wait: 100ms
+skip_audience_check: true
+policy:
+  default: authenticated
+`, iss.URL, iss.JWKSURL())
+	cfg, err := config.Parse("jwtgate.yaml", []byte(text), config.Options{})
+	require.NoError(t, err, "config.Parse")
+	rt, err := build(cfg, buildEnv{logger: discardLogger(), metrics: newCheckMetrics()})
+	require.NoError(t, err, "build")
+	defer rt.close()
+	require.Len(t, rt.remotes, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = rt.remotes[0].remote.Refresh(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "Refresh against a hanging issuer")
+	assert.NoError(t, ctx.Err(), "the fetch gave up before the caller's 5 s: keys.fetch_timeout applies")
+	iss.SetFault(verifiertest.FaultNone)
 }
