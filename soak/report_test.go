@@ -75,13 +75,17 @@ func TestBounded(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := bounded(at, tt.values, d, tt.slack)
+			got, err := bounded(at, tt.values, d, tt.slack, nil)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got, "bounded(%v)", tt.values)
 		})
 	}
-	_, err := bounded(at[:2], []float64{1, 2}, d, 0)
+	_, err := bounded(at[:2], []float64{1, 2}, d, 0, nil)
 	require.EqualError(t, err, "too few samples (1 in the second quarter, 0 in the last)")
+	// The outage's samples are left out: a peak there is no trend.
+	got, err := bounded(at, []float64{1, 10, 90, 10, 12, 12}, d, 0, func(t time.Duration) bool { return t == 40*time.Second })
+	require.NoError(t, err)
+	assert.Equal(t, Bound{SecondQuarterMax: 10, LastQuarterMax: 12, Limit: 15, OK: true}, got, "bounded without the outage's sample")
 }
 
 // TestAnalyse: the acceptance numbers come out of the records, and each
@@ -126,6 +130,7 @@ func TestAnalyse(t *testing.T) {
 			assert.Equal(t, len(tt.wantFailures) == 0, r.Pass, "Pass")
 			assert.Equal(t, len(recs), r.Requests, "Requests")
 			assert.Equal(t, tt.wantDuring, r.ValidRefused.DuringOutage, "valid refused during the outage and its allowance")
+			assert.InDelta(t, 2.0, r.ValidRefused.LastAfterOutage, 1e-9, "last valid refusal after the outage's end (52 s, outage ending at 50 s)")
 			assert.Equal(t, map[string]int{"200": 1, "401": 1}, r.ByKind["fresh"], "fresh tokens by answer")
 			assert.Equal(t, 1, r.ServerErrors["503 keys unavailable"], "documented 503s")
 			assert.Equal(t, 1, r.InvalidByType["alg-none"]["401"], "alg-none answered 401")
