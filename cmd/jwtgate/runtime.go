@@ -105,10 +105,10 @@ func build(cfg *config.Config, env buildEnv) (_ *runtime, err error) {
 			sources[is.Issuer] = static
 			continue
 		}
-		rc := jwks.RemoteConfig{
+		rc := is.Keys.RemoteConfig(jwks.RemoteConfig{
 			Hooks:  jwks.Hooks{OnFetch: env.metrics.OnFetch(is.Issuer)},
 			Logger: env.logger.With("issuer", is.Issuer),
-		}
+		})
 		if is.Discovery {
 			rc.Issuer = is.Issuer
 		} else {

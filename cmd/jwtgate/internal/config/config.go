@@ -113,6 +113,9 @@ type Issuer struct {
 	// SecretFrom says where the secret came from ("file /run/x" or
 	// "env NAME"), for messages.
 	SecretFrom string
+	// Keys are the timers of the remote key source (discovery or
+	// jwks_url); zero fields mean the defaults. Always zero for a secret.
+	Keys KeyCache
 }
 
 // Secret holds an HMAC secret. It never prints its bytes: every fmt verb
@@ -584,6 +587,7 @@ func (d *decoder) issuer(n *yaml.Node, opts Options) (Issuer, bool) {
 		secretFile        string
 		secretEnv         string
 		secretNode        *yaml.Node
+		keysNode          *yaml.Node
 		haveIssuer, valid = false, true
 	)
 	before := len(d.errs)
@@ -627,6 +631,7 @@ func (d *decoder) issuer(n *yaml.Node, opts Options) (Issuer, bool) {
 			secretNode = v
 			sources = append(sources, "secret_env")
 		},
+		"keys": func(v *yaml.Node) { keysNode = v },
 	}) {
 		return is, false
 	}
@@ -647,6 +652,13 @@ func (d *decoder) issuer(n *yaml.Node, opts Options) (Issuer, bool) {
 	if is.Discovery && haveIssuer {
 		if err := checkKeyURL(name); err != nil {
 			d.errorf(n, "issuer %q: discovery needs an issuer that is a URL: %v", name, err)
+		}
+	}
+	if keysNode != nil {
+		if secretNode != nil {
+			d.errorf(keysNode, "issuer %q: keys (key-cache timers) apply only to discovery or jwks_url, not to a secret", name)
+		} else {
+			is.Keys = d.keyCache(keysNode, name)
 		}
 	}
 	if len(sources) == 1 && valid {
