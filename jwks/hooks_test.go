@@ -284,7 +284,7 @@ func TestHooksOnCooldown(t *testing.T) {
 		ks.serve(http.StatusInternalServerError, nil)
 		require.Error(t, r.Refresh(ctx), "Remote.Refresh against a 500")
 		_, err := r.Keys(ctx, q("new"))
-		assert.ErrorIs(t, err, jwks.ErrKeyNotFound, "Remote.Keys(unknown kid) right after a failed fetch")
+		assert.ErrorIs(t, err, jwks.ErrUnavailable, "Remote.Keys(unknown kid) right after a failed fetch: the issuer cannot be asked")
 		assert.Equal(t, int64(2), ks.requests(), "requests for an unknown kid right after a failed fetch")
 		assert.Equal(t, int64(1), rec.cooldowns.Load(), "OnCooldown calls for an unknown kid right after a failed fetch")
 	})

@@ -300,13 +300,20 @@ func (r *Remote) Keys(ctx context.Context, q Query) ([]*Key, error) {
 			}
 			return keys, nil
 		}
-		call := r.startFetchForKid(ctx, q.KeyID, now)
+		call, failing := r.startFetchForKid(ctx, q.KeyID, now)
 		if call == nil {
 			r.hooks.cooldown()
+			if failing != nil {
+				// The issuer cannot be asked whether it has this key: the
+				// token may be good, so the answer is "try again later",
+				// not "get a new token" (which would be signed by the
+				// same unknown key).
+				return nil, fmt.Errorf("%w: a key set with this key ID cannot be fetched: %w", ErrUnavailable, failing)
+			}
 			return nil, ErrKeyNotFound
 		}
 		if err := r.wait(ctx, call); err != nil {
-			return nil, fmt.Errorf("%w: gave up waiting for a refetch: %w", ErrKeyNotFound, err)
+			return nil, fmt.Errorf("%w: gave up waiting for a refetch: %w", ErrUnavailable, err)
 		}
 		return r.lookupAfterFetch(ctx, q, call)
 	}
@@ -333,7 +340,10 @@ func (r *Remote) lookupAfterFetch(ctx context.Context, q Query, call *fetchCall)
 		return nil, r.unavailable()
 	}
 	keys, err := set.index.Keys(ctx, q)
-	if err != nil && call.err == nil && q.KeyID != "" && len(q.KeyID) <= maxRememberedKeyID {
+	if err != nil && call.err != nil {
+		return nil, fmt.Errorf("%w: the refetch failed: %w", ErrUnavailable, call.err)
+	}
+	if err != nil && q.KeyID != "" && len(q.KeyID) <= maxRememberedKeyID {
 		// The key ID is copied: the caller's string may be a view into
 		// the whole token, which the memory would otherwise keep alive.
 		kid := strings.Clone(q.KeyID)
@@ -407,23 +417,27 @@ const (
 // startFetchForKid returns the fetch a lookup for an unknown key ID may
 // wait for: the one under way, or a new one if neither the negative cache
 // nor the cooldown forbids it; or nil.
-func (r *Remote) startFetchForKid(ctx context.Context, kid string, now time.Time) *fetchCall {
+//
+// When it returns nil, failing is the error of the last fetch if that
+// fetch failed and kid is not one a successful fetch found missing: the
+// key may exist, but the issuer cannot be asked now.
+func (r *Remote) startFetchForKid(ctx context.Context, kid string, now time.Time) (call *fetchCall, failing error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if until, ok := r.unknown[kid]; ok {
 		if now.Before(until) {
-			return nil
+			return nil, nil
 		}
 		delete(r.unknown, kid)
 	}
 	if r.inflight != nil {
-		return r.inflight
+		return r.inflight, nil
 	}
 	if r.closed || within(now, r.lastKidTry, r.cooldown) || r.lastErr != nil && within(now, r.lastAttempt, r.cooldown) {
-		return nil
+		return nil, r.lastErr
 	}
 	r.lastKidTry = now
-	return r.startLocked(ctx, now)
+	return r.startLocked(ctx, now), nil
 }
 
 // within reports whether now is less than d after t (a zero t is never).

@@ -382,7 +382,7 @@ func TestRemoteWaiterCancelled(t *testing.T) {
 		// The cancelled waiter returns while the fetch is still held.
 		res := waitFor(t, first, "the cancelled lookup to return")
 		assert.ErrorIs(t, res.err, context.Canceled, "Remote.Keys with a cancelled context")
-		assert.ErrorIs(t, res.err, jwks.ErrKeyNotFound, "Remote.Keys with a cancelled context and keys cached")
+		assert.ErrorIs(t, res.err, jwks.ErrUnavailable, "Remote.Keys with a cancelled context and keys cached: the refetch did not answer")
 
 		// The fetch goes on and publishes for another waiter.
 		spy := newDoneSpy(context.Background())
@@ -475,17 +475,19 @@ func TestRemoteKeepsLastGoodKeysOnFailure(t *testing.T) {
 			signed, sig := signToken(t, "ES256", a, "a")
 			assert.True(t, verifiesWith(after, "ES256", signed, sig), "the kept key does not verify")
 
-			// An unknown kid right after a failure: no fetch, not found.
+			// An unknown kid right after a failure: no fetch, and
+			// unavailable rather than not found, since the issuer cannot
+			// be asked whether the key exists.
 			_, err = r.Keys(ctx, q("x"))
-			assert.ErrorIs(t, err, jwks.ErrKeyNotFound, "Remote.Keys(unknown kid) after a failed refresh")
-			assert.NotErrorIs(t, err, jwks.ErrUnavailable, "Remote.Keys(unknown kid) with keys cached")
+			assert.ErrorIs(t, err, jwks.ErrUnavailable, "Remote.Keys(unknown kid) after a failed refresh")
+			assert.NotErrorIs(t, err, jwks.ErrKeyNotFound, "Remote.Keys(unknown kid) after a failed refresh, with keys cached")
 			assert.Equal(t, int64(2), ks.requests(), "requests for an unknown kid within the cooldown after a failure")
 
 			// After the cooldown an unknown kid tries again; the failure
 			// still keeps the old set.
 			clock.Advance(jwks.DefaultRefreshCooldown)
 			_, err = r.Keys(ctx, q("y"))
-			assert.ErrorIs(t, err, jwks.ErrKeyNotFound)
+			assert.ErrorIs(t, err, jwks.ErrUnavailable, "Remote.Keys(unknown kid) whose refetch failed")
 			assert.Equal(t, int64(3), ks.requests(), "requests for an unknown kid after the cooldown")
 			after, err = r.Keys(ctx, q("a"))
 			require.NoError(t, err)

@@ -28,7 +28,7 @@ type Query struct {
 //   - otherwise, every key that supports q.Algorithm.
 //
 // It returns an error wrapping [ErrKeyNotFound] when there is none, and one
-// wrapping [ErrUnavailable] when the keys cannot be obtained at all (for
+// wrapping [ErrUnavailable] when the keys cannot be obtained now (for
 // example, the first fetch failed and nothing is cached). The returned slice
 // belongs to the source and must not be modified.
 //
@@ -51,6 +51,8 @@ type Source interface {
 // ErrKeyNotFound reports that a source holds no key matching a query.
 var ErrKeyNotFound = errors.New("jwks: no matching key")
 
-// ErrUnavailable reports that a source cannot provide keys at all, for
-// example because its key set could not be fetched and none is cached.
+// ErrUnavailable reports that a source cannot provide the keys asked for
+// now, for example because its key set could not be fetched and none is
+// cached, or because the key ID asked for is not cached and the issuer
+// cannot be asked for it ([Remote] while its issuer fails).
 var ErrUnavailable = errors.New("jwks: keys unavailable")

@@ -140,7 +140,7 @@ type Report struct {
 	InvalidByType   map[string]map[string]int `json:"invalid_by_type"` // invalid kind -> outcome -> count
 	ValidRefused    ValidRefused              `json:"valid_refused"`
 	InvalidAccepted int                       `json:"invalid_accepted"`
-	InvalidNot401   int                       `json:"invalid_not_401"` // other than 401 and the documented 503
+	InvalidNot401   int                       `json:"invalid_not_401"` // other than 401, and the documented 503 during the outage
 	ServerErrors    map[string]int            `json:"server_errors"`   // by cause
 	Overload        int64                     `json:"not_sent_overload"`
 	TokenMints      int64                     `json:"client_token_mints"`
@@ -203,7 +203,13 @@ func analyse(recs []Record, samples []Sample, w Window, d time.Duration) *Report
 			switch rec.Outcome {
 			case OutcomeOK:
 				r.InvalidAccepted++
-			case OutcomeUnauthorized, OutcomeKeysUnavailable:
+			case OutcomeUnauthorized:
+			case OutcomeKeysUnavailable:
+				// Documented only while the issuer cannot be asked for a
+				// key ID the gateway has not cached.
+				if ph != PhaseOutage && ph != PhaseRecovery {
+					r.InvalidNot401++
+				}
 			default:
 				r.InvalidNot401++
 			}

@@ -13,8 +13,9 @@ var ErrInvalidToken = errors.New("verifier: invalid token")
 
 // ErrKeysUnavailable reports that no key could be obtained to check the token,
 // for example because the issuer's key set could not be fetched and none is
-// cached. It does not match [ErrInvalidToken]: the token may be fine, and an
-// HTTP adapter answers 503 so that the client retries.
+// cached, or because the token's "kid" is not cached and the issuer cannot
+// be asked for it. It does not match [ErrInvalidToken]: the token may be
+// fine, and an HTTP adapter answers 503 so that the client retries.
 var ErrKeysUnavailable = errors.New("verifier: signing keys unavailable")
 
 // reason is the type of the reason sentinels. desc is the short text used in
