@@ -54,6 +54,7 @@ type tokenCache struct {
 	bytes      int      // their estimated memory
 	maxEntries int
 	maxBytes   int
+	leeway     time.Duration // the verifier's: a token is dead at "exp" plus this
 }
 
 type cacheEntry struct {
@@ -69,14 +70,14 @@ const seenSlots = 4096
 // seenTail is how many bytes at the end of a token identify it in seen.
 const seenTail = 24
 
-func newTokenCache(entries, bytes int) *tokenCache {
-	return &tokenCache{maxEntries: max(1, entries), maxBytes: max(1, bytes), seed: maphash.MakeSeed()}
+func newTokenCache(entries, bytes int, leeway time.Duration) *tokenCache {
+	return &tokenCache{maxEntries: max(1, entries), maxBytes: max(1, bytes), leeway: leeway, seed: maphash.MakeSeed()}
 }
 
-// add offers a token that just passed verification: it is cached if it
-// was verified recently already, and otherwise remembered as verified
-// once.
-func (c *tokenCache) add(token string, claims *Claims, key *jwks.Key) {
+// add offers a token that just passed verification at now: it is cached
+// if it was verified recently already, and otherwise remembered as
+// verified once.
+func (c *tokenCache) add(token string, claims *Claims, key *jwks.Key, now time.Time) {
 	// The signature at the end of a token is what sets tokens apart; its
 	// last bytes hash far faster than the whole token. Two tokens that end
 	// alike only make one of them cached a verification early.
@@ -88,7 +89,7 @@ func (c *tokenCache) add(token string, claims *Claims, key *jwks.Key) {
 		return
 	}
 	slot.Store(0)
-	c.put(token, claims, key)
+	c.put(token, claims, key, now)
 }
 
 // get returns the cached claims of token if its key is still usable at now.
@@ -122,9 +123,9 @@ func (c *tokenCache) deleteLocked(token string) bool {
 	return ok
 }
 
-// put remembers a verified token, evicting the oldest entries to stay
-// within bounds.
-func (c *tokenCache) put(token string, claims *Claims, key *jwks.Key) {
+// put remembers a token verified at now, evicting the oldest entries to
+// stay within bounds.
+func (c *tokenCache) put(token string, claims *Claims, key *jwks.Key, now time.Time) {
 	size := len(token) + claims.footprint() + entryOverhead
 	if size > c.maxBytes {
 		return
@@ -137,6 +138,7 @@ func (c *tokenCache) put(token string, claims *Claims, key *jwks.Key) {
 	// Clone the token: the caller's string may be part of a larger buffer
 	// (a request header) that the cache should not keep alive.
 	t := strings.Clone(token)
+	c.dropExpiredLocked(now)
 	c.m.Store(t, &cacheEntry{claims: claims, key: key, size: size})
 	c.order = append(c.order, t)
 	c.live++
@@ -154,6 +156,36 @@ func (c *tokenCache) put(token string, claims *Claims, key *jwks.Key) {
 			}
 		}
 		c.order = kept
+	}
+}
+
+// expiredDropsPerPut bounds the expired entries one put drops, so that an
+// insert costs little however many tokens expired at once.
+const expiredDropsPerPut = 4
+
+// dropExpiredLocked drops the oldest entries while they are expired for
+// good (past "exp" plus the leeway at now: no later Verify can accept them),
+// at most expiredDropsPerPut of them; c.mu is held. Tokens of a client
+// population mostly expire in the order they arrived, so this keeps the
+// cache near the tokens still in use instead of full of dead ones until
+// the bounds push them out. Entries expired out of order wait for the
+// bounds, as before.
+func (c *tokenCache) dropExpiredLocked(now time.Time) {
+	cutoff := now.Add(-c.leeway)
+	for range expiredDropsPerPut {
+		if len(c.order) == 0 {
+			return
+		}
+		t := c.order[0]
+		if v, ok := c.m.Load(t); ok {
+			exp := v.(*cacheEntry).claims.expiresAt
+			if exp.IsZero() || cutoff.Before(exp) {
+				return
+			}
+			c.deleteLocked(t)
+		}
+		c.order[0] = ""
+		c.order = c.order[1:]
 	}
 }
 

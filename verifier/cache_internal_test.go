@@ -33,11 +33,11 @@ func ciTotals(c *tokenCache) (entries, bytes, order int) {
 
 func TestTokenCacheBoundedByEntries(t *testing.T) {
 	const size = 128
-	c := newTokenCache(size, 1<<30)
+	c := newTokenCache(size, 1<<30, 0)
 	key := ciKey(t)
 	for i := range 10 * size {
 		tok := fmt.Sprintf("header.payload.sig-%06d", i)
-		c.put(tok, &Claims{raw: `{}`}, key)
+		c.put(tok, &Claims{raw: `{}`}, key, time.Time{})
 		entries, _, _ := ciTotals(c)
 		require.LessOrEqual(t, entries, size, "entries after %d puts into a cache of %d", i+1, size)
 	}
@@ -54,29 +54,29 @@ func TestTokenCacheBoundedByEntries(t *testing.T) {
 
 func TestTokenCacheBoundedByBytes(t *testing.T) {
 	const limit = 256 << 10
-	c := newTokenCache(1_000_000, limit)
+	c := newTokenCache(1_000_000, limit, 0)
 	key := ciKey(t)
 	payload := strings.Repeat("x", 2000)
 	for i := range 2000 {
 		tok := fmt.Sprintf("%s.%06d", strings.Repeat("t", 1000), i)
-		c.put(tok, &Claims{raw: payload}, key)
+		c.put(tok, &Claims{raw: payload}, key, time.Time{})
 		_, bytes, _ := ciTotals(c)
 		require.LessOrEqual(t, bytes, limit, "bytes after %d puts into a cache of %d bytes", i+1, limit)
 	}
 	// A single entry larger than the whole cache is not cached at all.
 	huge := strings.Repeat("h", limit)
-	c.put(huge, &Claims{raw: payload}, key)
+	c.put(huge, &Claims{raw: payload}, key, time.Time{})
 	_, ok := c.get(huge, time.Now())
 	assert.False(t, ok, "an entry larger than the cache")
 }
 
 func TestTokenCacheRemovalsKeepOrderBounded(t *testing.T) {
 	const size = 64
-	c := newTokenCache(size, 1<<30)
+	c := newTokenCache(size, 1<<30, 0)
 	key := ciKey(t)
 	for i := range 50 * size {
 		tok := fmt.Sprintf("h.p.%06d", i)
-		c.put(tok, &Claims{}, key)
+		c.put(tok, &Claims{}, key, time.Time{})
 		if i%2 == 0 {
 			c.remove(tok) // as when a cached token expires
 		}
@@ -89,10 +89,10 @@ func TestTokenCacheRemovalsKeepOrderBounded(t *testing.T) {
 }
 
 func TestTokenCacheClonesTheToken(t *testing.T) {
-	c := newTokenCache(100, 1<<20)
+	c := newTokenCache(100, 1<<20, 0)
 	header := "Bearer header.payload.signature" // the token is part of a longer string, as in a request header
 	tok := header[len("Bearer "):]
-	c.put(tok, &Claims{}, ciKey(t))
+	c.put(tok, &Claims{}, ciKey(t), time.Time{})
 	n := 0
 	c.m.Range(func(k, _ any) bool {
 		n++
@@ -107,16 +107,16 @@ func TestTokenCacheClonesTheToken(t *testing.T) {
 // the second time it is offered, not the first, so that tokens seen once
 // cost no insert.
 func TestTokenCacheAdmitsOnSecondSight(t *testing.T) {
-	c := newTokenCache(100, 1<<20)
+	c := newTokenCache(100, 1<<20, 0)
 	key := ciKey(t)
 	claims := &Claims{raw: `{}`}
-	c.add("h.p.first", claims, key)
+	c.add("h.p.first", claims, key, time.Time{})
 	_, ok := c.get("h.p.first", time.Now())
 	require.False(t, ok, "tokenCache.add cached a token offered once; want it cached on its second offer")
 	entries, _, _ := ciTotals(c)
 	require.Zero(t, entries, "entries after one offer")
 
-	c.add("h.p.first", claims, key)
+	c.add("h.p.first", claims, key, time.Time{})
 	got, ok := c.get("h.p.first", time.Now())
 	require.True(t, ok, "tokenCache.add did not cache a token offered twice")
 	assert.Same(t, claims, got, "tokenCache.get returned other claims than those added")
@@ -124,8 +124,43 @@ func TestTokenCacheAdmitsOnSecondSight(t *testing.T) {
 	// Tokens offered once each, many more than the table of first
 	// sightings holds, leave the cache empty.
 	for i := range 4 * seenSlots {
-		c.add(fmt.Sprintf("h.p.%06d", i), claims, key)
+		c.add(fmt.Sprintf("h.p.%06d", i), claims, key, time.Time{})
 	}
 	entries, _, _ = ciTotals(c)
 	assert.Equal(t, 1, entries, "entries after %d tokens offered once each (the first token was cached before)", 4*seenSlots)
+}
+
+func TestTokenCacheDropsExpiredOldest(t *testing.T) {
+	const leeway = 30 * time.Second
+	c := newTokenCache(10_000, 1<<30, leeway)
+	key := ciKey(t)
+	t0 := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	// Clients whose tokens live one minute arrive one per second for ten
+	// minutes, as a population of client-credentials clients renews them.
+	const lifetime, n = time.Minute, 600
+	for i := range n {
+		now := t0.Add(time.Duration(i) * time.Second)
+		c.put(fmt.Sprintf("h.p.%06d", i), &Claims{expiresAt: now.Add(lifetime)}, key, now)
+	}
+	entries, _, order := ciTotals(c)
+	// At the end, tokens issued more than lifetime+leeway ago are dead;
+	// about 90 are alive (or within the leeway).
+	alive := int((lifetime + leeway) / time.Second)
+	assert.LessOrEqual(t, entries, alive+1, "entries after %d puts of 1-minute tokens, one per second (leeway %v); want only the live ones", n, leeway)
+	assert.GreaterOrEqual(t, entries, alive-1, "entries after %d puts: live tokens must stay", n)
+	assert.Equal(t, entries, order, "order holds only live tokens")
+
+	end := t0.Add(n * time.Second)
+	newest := fmt.Sprintf("h.p.%06d", n-1)
+	_, ok := c.get(newest, end)
+	assert.True(t, ok, "the newest token is still cached")
+
+	// A token without "exp" is never taken for expired, and stops the
+	// drop: entries behind it wait for the bounds.
+	d := newTokenCache(10_000, 1<<30, 0)
+	d.put("h.p.noexp", &Claims{}, key, t0)
+	d.put("h.p.old", &Claims{expiresAt: t0.Add(time.Second)}, key, t0)
+	d.put("h.p.new", &Claims{expiresAt: t0.Add(time.Hour)}, key, t0.Add(time.Minute))
+	entries, _, _ = ciTotals(d)
+	assert.Equal(t, 3, entries, "entries behind a token without exp are kept until the bounds")
 }

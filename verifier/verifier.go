@@ -98,7 +98,10 @@ type Config struct {
 	// A cached token is
 	// still checked for "exp", "nbf", "iat" and MaxTokenAge on every use,
 	// and is checked afresh once the key that verified it has left its key
-	// set or the set has gone stale. Zero means DefaultCacheSize (10,000).
+	// set or the set has gone stale. The oldest entries are dropped once
+	// expired, a few with each new entry, so that the cache holds little
+	// more than the tokens still in use. Zero means DefaultCacheSize
+	// (10,000).
 	CacheSize int
 
 	// CacheBytes bounds the memory of the cache, counting each token, its
@@ -193,7 +196,7 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	var cache *tokenCache
 	if !cfg.DisableCache {
-		cache = newTokenCache(orDefault(cfg.CacheSize, DefaultCacheSize), orDefault(cfg.CacheBytes, DefaultCacheBytes))
+		cache = newTokenCache(orDefault(cfg.CacheSize, DefaultCacheSize), orDefault(cfg.CacheBytes, DefaultCacheBytes), cfg.Leeway)
 	}
 	return &Verifier{
 		issuers:    newStringSet(cfg.Issuers),
@@ -308,7 +311,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 		return nil, reject(CheckAudience, ErrAudience, nil)
 	}
 	if v.cache != nil {
-		v.cache.add(token, c, key)
+		v.cache.add(token, c, key, now)
 	}
 	if !p.headerKnown {
 		v.headers.remember(p.headerEnc, p.headerSum, p.header)
