@@ -17,7 +17,8 @@
 //     that are no usable key set) or a connection reset;
 //   - an open-loop load generator: requests at fixed intervals, latency
 //     measured from the intended send time, from many simulated clients
-//     that each reuse a token until shortly before it expires, plus a share
+//     that each reuse a token until shortly before it expires and then get a
+//     new one from the issuer's token endpoint (client credentials), plus a share
 //     of fresh tokens (minted ahead, off the clock) and of invalid ones of
 //     ten kinds, which must all be answered 401;
 //   - key rotations as issuers do them (publish, use after the gateway's

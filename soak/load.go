@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jwtgate/jwtgate/verifier/verifiertest"
 )
 
 // Kind is the kind of token a request carries.
@@ -82,14 +84,15 @@ type Record struct {
 
 // loadConfig configures a load run.
 type loadConfig struct {
-	Target   string // URL requested
-	Rate     int    // requests per second
-	Clients  int
-	Lifetime time.Duration // of the tokens minted
-	Fresh    float64       // share of fresh tokens
-	Invalid  float64       // share of invalid tokens
-	Duration time.Duration
-	Seed     uint64
+	Target      string                // URL requested
+	Rate        int                   // requests per second
+	Credentials []verifiertest.Client // one per simulated client
+	TokenURL    string                // where the clients get their tokens
+	Lifetime    time.Duration         // of the tokens minted
+	Fresh       float64               // share of fresh tokens
+	Invalid     float64               // share of invalid tokens
+	Duration    time.Duration
+	Seed        uint64
 }
 
 // poolMaxAge is how old a token minted ahead may be when it is used.
@@ -105,11 +108,12 @@ type pooled struct {
 // as a service calling an API a few times a second holds) and its token,
 // reused until shortly before it expires.
 type client struct {
-	id      string
-	http    *http.Client
-	mu      sync.Mutex
-	token   string
-	renewAt time.Time
+	verifiertest.Client      // its ID and secret
+	basic               bool // it authenticates with HTTP Basic, not in the form
+	http                *http.Client
+	mu                  sync.Mutex
+	token               string
+	renewAt             time.Time
 }
 
 // load drives requests at a fixed rate (open loop) and keeps their
@@ -121,8 +125,8 @@ type load struct {
 	fresh   chan pooled
 	invalid [numInvalid]chan pooled
 
-	mints, poolMisses, overload atomic.Int64
-	inflight                    atomic.Int64
+	tokenRequests, poolMisses, overload atomic.Int64
+	inflight                            atomic.Int64
 
 	mu      sync.Mutex
 	records []Record
@@ -135,11 +139,12 @@ const maxInflight = 20000
 
 func newLoad(cfg loadConfig, m *minter) *load {
 	l := &load{cfg: cfg, m: m, reasons: map[string]int{}}
-	for i := range cfg.Clients {
+	for i, cred := range cfg.Credentials {
 		tr := &http.Transport{MaxIdleConnsPerHost: 1, IdleConnTimeout: 30 * time.Second, DisableCompression: true}
 		l.clients = append(l.clients, &client{
-			id:   fmt.Sprintf("soak-client-%03d", i),
-			http: &http.Client{Transport: tr, Timeout: 10 * time.Second},
+			Client: cred,
+			basic:  i%2 == 0,
+			http:   &http.Client{Transport: tr, Timeout: 10 * time.Second},
 		})
 	}
 	perSec := float64(cfg.Rate)
@@ -200,23 +205,25 @@ func (l *load) take(pool chan pooled, mint func() (string, error)) (string, erro
 	}
 }
 
-// tokenOf returns c's token, minting a new one when none is held or it is
-// due for renewal: a client renews at four fifths of the lifetime, and at
-// least 2 s before expiry.
-func (l *load) tokenOf(c *client, now time.Time) (string, error) {
+// tokenOf returns c's token, getting a new one from the issuer's token
+// endpoint when none is held or it is due for renewal: a client renews at
+// four fifths of the lifetime, and at least 2 s before expiry. spent is
+// the time the token request took (zero when the held token is reused).
+func (l *load) tokenOf(ctx context.Context, c *client, now time.Time) (tok string, spent time.Duration, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.token != "" && now.Before(c.renewAt) {
-		return c.token, nil
+		return c.token, 0, nil
 	}
-	tok, err := l.m.valid(c.id, l.cfg.Lifetime)
+	tok, err = requestToken(ctx, c.http, l.cfg.TokenURL, c.Client, c.basic)
+	spent = time.Since(now)
 	if err != nil {
-		return "", err
+		return "", spent, err
 	}
-	l.mints.Add(1)
+	l.tokenRequests.Add(1)
 	margin := max(l.cfg.Lifetime/5, 2*time.Second)
 	c.token, c.renewAt = tok, now.Add(l.cfg.Lifetime-margin)
-	return tok, nil
+	return tok, spent, nil
 }
 
 // run sends requests from start for cfg.Duration, then waits for the
@@ -269,12 +276,13 @@ func (l *load) run(ctx context.Context, start time.Time) {
 func (l *load) one(ctx context.Context, c *client, start time.Time, at time.Duration, kind Kind, inv Invalid) {
 	intended := start.Add(at)
 	var (
-		tok string
-		err error
+		tok   string
+		err   error
+		spent time.Duration // in the client's own token request
 	)
 	switch kind {
 	case KindReused:
-		tok, err = l.tokenOf(c, time.Now())
+		tok, spent, err = l.tokenOf(ctx, c, time.Now())
 	case KindFresh:
 		tok, err = l.take(l.fresh, func() (string, error) { return l.m.valid("soak-fresh", l.cfg.Lifetime) })
 	case KindInvalid:
@@ -285,9 +293,10 @@ func (l *load) one(ctx context.Context, c *client, start time.Time, at time.Dura
 	if err == nil {
 		rec.Outcome, desc = l.send(ctx, c, tok, kind == KindInvalid && inv == InvalidMissing)
 	} else {
-		desc = "minting failed: " + err.Error()
+		desc = "getting a token failed: " + err.Error()
 	}
-	rec.Latency = time.Since(intended)
+	// The client's token request is the issuer's time, not the gateway's.
+	rec.Latency = time.Since(intended) - spent
 	l.mu.Lock()
 	l.records = append(l.records, rec)
 	if rec.Outcome != OutcomeOK {

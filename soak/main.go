@@ -213,7 +213,10 @@ func soak(ctx context.Context, o *Options, progress io.Writer) (_ *Report, err e
 		fmt.Fprintf(progress, "soak: built jwtgate in %.1fs\n", time.Since(began).Seconds())
 	}
 
-	iss := verifiertest.NewIssuer(verifiertest.IssuerConfig{Algorithm: "ES256"})
+	// Every simulated client is registered with the issuer and gets its
+	// tokens from the token endpoint, as client-credentials clients do.
+	creds := soakClients(o.Clients, o.TokenLifetime)
+	iss := verifiertest.NewIssuer(verifiertest.IssuerConfig{Algorithm: "ES256", Clients: creds})
 	defer iss.Close()
 	issURL, err := url.Parse(iss.URL)
 	if err != nil {
@@ -276,7 +279,7 @@ func soak(ctx context.Context, o *Options, progress io.Writer) (_ *Report, err e
 		return nil, err
 	}
 	l := newLoad(loadConfig{
-		Target: "http://" + listen + "/items/1", Rate: o.Rate, Clients: o.Clients, Lifetime: o.TokenLifetime,
+		Target: "http://" + listen + "/items/1", Rate: o.Rate, Credentials: creds, TokenURL: iss.TokenURL(), Lifetime: o.TokenLifetime,
 		Fresh: o.Fresh, Invalid: o.Invalid, Duration: o.Duration, Seed: o.Seed,
 	}, m)
 	defer l.close()
@@ -307,7 +310,7 @@ func soak(ctx context.Context, o *Options, progress io.Writer) (_ *Report, err e
 	r.Settings = o.settings()
 	r.Settings["gateway"] = listen
 	r.Reasons = reasons
-	r.Overload, r.TokenMints, r.PoolMisses = l.overload.Load(), l.mints.Load(), l.poolMisses.Load()
+	r.Overload, r.TokenRequests, r.PoolMisses = l.overload.Load(), l.tokenRequests.Load(), l.poolMisses.Load()
 	r.ScrapeErrors = scrapeErrs
 	rotMu.Lock()
 	r.Rotations = rots

@@ -143,7 +143,7 @@ type Report struct {
 	InvalidNot401   int                       `json:"invalid_not_401"` // other than 401, and the documented 503 during the outage
 	ServerErrors    map[string]int            `json:"server_errors"`   // by cause
 	Overload        int64                     `json:"not_sent_overload"`
-	TokenMints      int64                     `json:"client_token_mints"`
+	TokenRequests   int64                     `json:"client_token_requests"`
 	PoolMisses      int64                     `json:"pool_misses"`
 	Latency         map[string]Percentiles    `json:"latency"` // "all", by phase, by kind
 	Reasons         map[string]int            `json:"refusal_reasons"`
@@ -311,7 +311,7 @@ func (r *Report) WriteText(w io.Writer) {
 	for _, k := range slices.Sorted(maps.Keys(r.Settings)) {
 		p("  %-22s %s", k, r.Settings[k])
 	}
-	p("requests: %d (client token mints %d, pool misses %d, not sent %d)", r.Requests, r.TokenMints, r.PoolMisses, r.Overload)
+	p("requests: %d (token requests by clients %d, pool misses %d, not sent %d)", r.Requests, r.TokenRequests, r.PoolMisses, r.Overload)
 	for _, k := range []string{"reused", "fresh", "invalid"} {
 		p("  %-8s %s", k, counts(r.ByKind[k]))
 	}

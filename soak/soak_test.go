@@ -38,6 +38,9 @@ func TestSoakShort(t *testing.T) {
 	assert.True(t, r.Pass, "Pass")
 	assert.Empty(t, r.Failures, "Failures")
 	assert.InDelta(t, 14*80, r.Requests, 2, "requests sent: duration × rate")
+	// 16 clients, 5 s tokens renewed 2 s before expiry over 14 s: each
+	// client asked the token endpoint at least twice.
+	assert.GreaterOrEqual(t, r.TokenRequests, int64(2*16), "token requests by the clients")
 	assert.Zero(t, r.InvalidAccepted, "invalid accepted")
 	assert.Zero(t, r.ValidRefused.Outside, "valid refused outside the outage")
 	for _, k := range []string{"reused", "fresh", "invalid"} {
