@@ -13,7 +13,7 @@ import (
 	"github.com/jwtgate/jwtgate/verifier/verifiertest"
 )
 
-func TestRequestToken(t *testing.T) {
+func TestSoakClientsGetTokens(t *testing.T) {
 	ctx := context.Background()
 	creds := soakClients(2, time.Minute)
 	require.NotEqual(t, creds[0].Secret, creds[1].Secret, "clients share a secret")
@@ -23,21 +23,21 @@ func TestRequestToken(t *testing.T) {
 	hc := &http.Client{Timeout: 10 * time.Second}
 	defer hc.CloseIdleConnections()
 
-	for _, basic := range []bool{true, false} {
-		tok, err := requestToken(ctx, hc, iss.TokenURL(), creds[0], basic)
-		require.NoError(t, err, "requestToken (HTTP Basic %v)", basic)
+	for _, auth := range []verifiertest.ClientAuth{verifiertest.ClientSecretBasic, verifiertest.ClientSecretPost} {
+		tok, err := creds[0].RequestToken(ctx, hc, iss.TokenURL(), auth)
+		require.NoError(t, err, "RequestToken (%v)", auth)
 		c, err := v.Verify(ctx, tok)
-		require.NoError(t, err, "Verify of the token from the token endpoint (HTTP Basic %v)", basic)
-		assert.Equal(t, creds[0].ID, c.Subject(), "subject (HTTP Basic %v)", basic)
-		assert.True(t, c.Scopes().Has(scope), "scopes %q (HTTP Basic %v); want %q", c.Scopes(), basic, scope)
-		assert.WithinDuration(t, time.Now().Add(time.Minute), c.ExpiresAt(), 5*time.Second, "expiry (HTTP Basic %v)", basic)
+		require.NoError(t, err, "Verify of the token from the token endpoint (%v)", auth)
+		assert.Equal(t, creds[0].ID, c.Subject(), "subject (%v)", auth)
+		assert.True(t, c.Scopes().Has(scope), "scopes %q (%v); want %q", c.Scopes(), auth, scope)
+		assert.WithinDuration(t, time.Now().Add(time.Minute), c.ExpiresAt(), 5*time.Second, "expiry (%v)", auth)
 	}
 
 	wrong := creds[0]
 	wrong.Secret = creds[1].Secret
-	for _, basic := range []bool{true, false} {
-		_, err := requestToken(ctx, hc, iss.TokenURL(), wrong, basic)
-		require.Error(t, err, "requestToken with another client's secret (HTTP Basic %v)", basic)
+	for _, auth := range []verifiertest.ClientAuth{verifiertest.ClientSecretBasic, verifiertest.ClientSecretPost} {
+		_, err := wrong.RequestToken(ctx, hc, iss.TokenURL(), auth)
+		require.Error(t, err, "RequestToken with another client's secret (%v)", auth)
 		assert.ErrorContains(t, err, "status 401")
 		assert.NotContains(t, err.Error(), wrong.Secret, "the error shows the secret")
 	}

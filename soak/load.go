@@ -108,8 +108,8 @@ type pooled struct {
 // as a service calling an API a few times a second holds) and its token,
 // reused until shortly before it expires.
 type client struct {
-	verifiertest.Client      // its ID and secret
-	basic               bool // it authenticates with HTTP Basic, not in the form
+	verifiertest.Client // its ID and secret
+	auth                verifiertest.ClientAuth
 	http                *http.Client
 	mu                  sync.Mutex
 	token               string
@@ -143,7 +143,7 @@ func newLoad(cfg loadConfig, m *minter) *load {
 		tr := &http.Transport{MaxIdleConnsPerHost: 1, IdleConnTimeout: 30 * time.Second, DisableCompression: true}
 		l.clients = append(l.clients, &client{
 			Client: cred,
-			basic:  i%2 == 0,
+			auth:   verifiertest.ClientAuth(i % 2), // half with HTTP Basic, half in the form
 			http:   &http.Client{Transport: tr, Timeout: 10 * time.Second},
 		})
 	}
@@ -215,7 +215,7 @@ func (l *load) tokenOf(ctx context.Context, c *client, now time.Time) (tok strin
 	if c.token != "" && now.Before(c.renewAt) {
 		return c.token, 0, nil
 	}
-	tok, err = requestToken(ctx, c.http, l.cfg.TokenURL, c.Client, c.basic)
+	tok, err = c.RequestToken(ctx, c.http, l.cfg.TokenURL, c.auth)
 	spent = time.Since(now)
 	if err != nil {
 		return "", spent, err

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -147,37 +146,6 @@ func demoClient(clients []verifiertest.Client, id string) verifiertest.Client {
 	panic("jwtgate: no demo client " + id) // unreachable: DemoClients has them all
 }
 
-// requestToken gets an access token from the issuer's token endpoint with
-// the client credentials grant, the client authenticating with HTTP Basic
-// or in the form.
-func requestToken(client *http.Client, tokenURL string, c verifiertest.Client, basic bool) (string, error) {
-	form := url.Values{"grant_type": {"client_credentials"}}
-	if !basic {
-		form.Set("client_id", c.ID)
-		form.Set("client_secret", c.Secret)
-	}
-	req, err := http.NewRequest(http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if basic {
-		req.SetBasicAuth(url.QueryEscape(c.ID), url.QueryEscape(c.Secret))
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var answer struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.UnmarshalRead(io.LimitReader(resp.Body, 1<<20), &answer); err != nil || resp.StatusCode != http.StatusOK || answer.AccessToken == "" {
-		return "", fmt.Errorf("token request for %s: status %d, no access token", c.ID, resp.StatusCode)
-	}
-	return answer.AccessToken, nil
-}
-
 // selfCase is one request of the self-test.
 type selfCase struct {
 	name        string
@@ -198,12 +166,13 @@ func selfTest(base string, iss *verifiertest.Issuer, clients []verifiertest.Clie
 	// client (scope read) with HTTP Basic, the drone-mapping client
 	// (scopes read write) in the form.
 	travel, drone := demoClient(clients, verifiertest.DemoTravelClient), demoClient(clients, verifiertest.DemoDroneMappingClient)
-	readTok, err := requestToken(client, iss.TokenURL(), travel, true)
+	ctx := context.Background()
+	readTok, err := travel.RequestToken(ctx, client, iss.TokenURL(), verifiertest.ClientSecretBasic)
 	if err != nil {
 		fmt.Fprintln(out, "FAIL", err)
 		return 1
 	}
-	writeTok, err := requestToken(client, iss.TokenURL(), drone, false)
+	writeTok, err := drone.RequestToken(ctx, client, iss.TokenURL(), verifiertest.ClientSecretPost)
 	if err != nil {
 		fmt.Fprintln(out, "FAIL", err)
 		return 1

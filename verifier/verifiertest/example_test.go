@@ -326,3 +326,30 @@ func ExampleMintClientToken() {
 	// geo-finance geo-finance <nil>
 	// true
 }
+
+// A client program's first step, in a test: get a token from the token
+// endpoint as the client would, then call the API with it.
+func ExampleClient_RequestToken() {
+	client := verifiertest.Client{ID: "reporting", Secret: "a secret of the reporting client", Scope: "read"}
+	issuer := verifiertest.NewIssuer(verifiertest.IssuerConfig{Clients: []verifiertest.Client{client}})
+	defer issuer.Close()
+	v, _ := verifier.New(issuer.VerifierConfig())
+	ctx := context.Background()
+
+	for _, auth := range []verifiertest.ClientAuth{verifiertest.ClientSecretBasic, verifiertest.ClientSecretPost} {
+		token, err := client.RequestToken(ctx, nil, issuer.TokenURL(), auth)
+		if err != nil {
+			panic(err)
+		}
+		claims, err := v.Verify(ctx, token)
+		fmt.Println(auth, claims.Subject(), claims.Scopes(), err)
+	}
+
+	client.Secret = "not the secret"
+	_, err := client.RequestToken(ctx, nil, issuer.TokenURL(), verifiertest.ClientSecretBasic)
+	fmt.Println(err)
+	// Output:
+	// client_secret_basic reporting read <nil>
+	// client_secret_post reporting read <nil>
+	// verifiertest: token request for client "reporting": status 401: invalid_client
+}
