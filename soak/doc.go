@@ -20,7 +20,8 @@
 //     that each reuse a token until shortly before it expires and then get a
 //     new one from the issuer's token endpoint (client credentials), plus a share
 //     of fresh tokens (minted ahead, off the clock) and of invalid ones of
-//     ten kinds, which must all be answered 401;
+//     ten kinds, which must all be answered 401 (or, during the outage, 503
+//     when the key they name cannot be fetched);
 //   - key rotations as issuers do them (publish, use after the gateway's
 //     refresh interval, retire once the old key's tokens have expired);
 //   - a scraper of jwtgate's /metrics each second (heap, goroutines, key
